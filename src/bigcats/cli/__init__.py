@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import typer
 
+from bigcats.cli import exchange, store
+
 app = typer.Typer(
     name="bigcats",
     help="Transboundary monitoring of Amur tigers, Amur leopards and snow leopards.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+app.add_typer(exchange.import_app, name="import")
+app.add_typer(exchange.export_app, name="export")
+app.command("validate")(exchange.validate)
+app.command("stats")(store.stats)
+app.add_typer(store.db_app, name="db")
 
 
 def main() -> None:

@@ -1,0 +1,376 @@
+"""Export the store (all of it, one partner's or one project's share) as a Camtrap DP 1.0 package, streaming."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import aliased
+
+from bigcats import __version__
+from bigcats.exchange.camtrapdp.package import (
+    INDIVIDUALS_RESOURCE,
+    OUTAGES_RESOURCE,
+    table_schema,
+)
+from bigcats.store.models import (
+    Deployment,
+    DeploymentOutage,
+    Individual,
+    IndividualAlias,
+    Media,
+    Observation,
+    Partner,
+    Project,
+    Species,
+    Station,
+)
+
+SCHEMA_URL = "https://raw.githubusercontent.com/tdwg/camtrap-dp/1.0.2/{}-table-schema.json"
+PROFILE_URL = "https://raw.githubusercontent.com/tdwg/camtrap-dp/1.0.2/camtrap-dp-profile.json"
+Progress = Callable[[str, int], None]
+
+
+@dataclass
+class ExportResult:
+    """Where the package went and how many rows each table holds."""
+
+    path: str
+    rows: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """The result as a plain dictionary for JSON output."""
+        return {"path": self.path, "rows": self.rows}
+
+
+def format_local(utc: pd.Series, offset_min: pd.Series) -> pd.Series:
+    """ISO 8601 local timestamps with their offset ('Z' for UTC), from naive UTC and minutes east of UTC."""
+    utc = pd.to_datetime(utc)
+    missing = utc.isna().to_numpy()
+    offs = offset_min.fillna(0).astype(int).to_numpy()
+    local = utc.to_numpy(dtype="datetime64[s]") + offs.astype("timedelta64[m]")
+    text = np.datetime_as_string(local, unit="s").astype(object)
+    uniq = {o: _offset_text(o) for o in np.unique(offs)}
+    suffix = np.array([uniq[o] for o in offs], dtype=object) if len(uniq) > 1 else \
+        np.full(len(offs), next(iter(uniq.values()), "Z"), dtype=object)
+    out = text + suffix
+    out[missing] = ""
+    return pd.Series(out, index=utc.index)
+
+
+def _offset_text(minutes: int) -> str:
+    if minutes == 0:
+        return "Z"
+    sign = "+" if minutes > 0 else "-"
+    h, m = divmod(abs(int(minutes)), 60)
+    return f"{sign}{h:02d}:{m:02d}"
+
+
+def _bool_text(values: pd.Series) -> pd.Series:
+    return values.map({True: "true", False: "false", 1: "true", 0: "false"}).fillna("")
+
+
+def _exif_text(values: pd.Series) -> pd.Series:
+    """EXIF as a valid JSON object; text that is not one is wrapped, not dropped."""
+    def fix(v: object) -> str:
+        if not isinstance(v, str) or not v:
+            return ""
+        try:
+            if isinstance(json.loads(v), dict):
+                return v
+        except ValueError:
+            pass
+        return json.dumps({"bigcats:unparsedExif": v}, ensure_ascii=False)
+    return values.map(fix)
+
+
+class _Scope:
+    """Which projects an export covers and how their identifiers are written."""
+
+    def __init__(self, engine: Engine, partner: str | None, project: str | None) -> None:
+        q = select(Project.id, Project.code, Project.descriptor, Partner.code.label("partner")).join(Partner)
+        if partner:
+            q = q.where(Partner.code == partner)
+        if project:
+            q = q.where(Project.code == project)
+        with engine.connect() as conn:
+            self.projects = pd.DataFrame(conn.execute(q).all(), columns=["id", "code", "descriptor", "partner"])
+        if self.projects.empty:
+            what = " and ".join(x for x in (f"partner '{partner}'" if partner else "",
+                                             f"project '{project}'" if project else "") if x) or "the database"
+            raise LookupError(f"nothing to export: no project found for {what}")
+        self.ids = self.projects["id"].tolist()
+        self.single = len(self.projects) == 1
+        self.single_partner = self.projects["partner"].nunique() == 1
+        per_partner = self.projects.groupby("partner")["id"].transform("count")
+        self.prefix = {
+            int(r.id): "" if self.single else (f"{r.partner}/" if n == 1 else f"{r.partner}/{r.code}/")
+            for r, n in zip(self.projects.itertuples(), per_partner, strict=True)
+        }
+
+    def ids_with_prefix(self, project_ids: pd.Series, source: pd.Series) -> pd.Series:
+        """Identifiers made unique across the exported projects (unchanged for a one-project export)."""
+        if self.single:
+            return source
+        return project_ids.map(self.prefix) + source
+
+
+def export_package(engine: Engine, out_dir: str | Path, partner: str | None = None, project: str | None = None,
+                   chunksize: int = 200_000, progress: Progress | None = None) -> ExportResult:
+    """Write a Camtrap DP 1.0 package of the chosen data to a folder; returns the row counts."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    scope = _Scope(engine, partner, project)
+    result = ExportResult(str(out))
+    progress = progress or (lambda stage, n: None)
+
+    dep_q = (select(Deployment.id.label("db_id"), Deployment.project_id, Deployment.source_id,
+                    Station.code.label("locationID"), Station.name.label("locationName"), Station.latitude,
+                    Station.longitude, Station.coordinate_uncertainty, Deployment.start_utc, Deployment.end_utc,
+                    Deployment.utc_offset, Deployment.setup_by, Deployment.camera_id, Deployment.camera_model,
+                    Deployment.camera_delay, Deployment.camera_height, Deployment.camera_depth,
+                    Deployment.camera_tilt, Deployment.camera_heading, Deployment.detection_distance,
+                    Deployment.timestamp_issues, Deployment.bait_use, Deployment.feature_type, Deployment.habitat,
+                    Deployment.groups, Deployment.tags, Deployment.comments)
+             .join(Station, Deployment.station_id == Station.id)
+             .where(Deployment.project_id.in_(scope.ids)).order_by(Deployment.id))
+    with engine.connect() as conn:
+        deps = pd.DataFrame(conn.execute(dep_q).mappings().all())
+    deps_out = pd.DataFrame({
+        "deploymentID": scope.ids_with_prefix(deps["project_id"], deps["source_id"]),
+        "locationID": deps["locationID"],
+        "locationName": deps["locationName"],
+        "latitude": deps["latitude"],
+        "longitude": deps["longitude"],
+        "coordinateUncertainty": deps["coordinate_uncertainty"].astype("Int64"),
+        "deploymentStart": format_local(deps["start_utc"], deps["utc_offset"]),
+        "deploymentEnd": format_local(deps["end_utc"], deps["utc_offset"]),
+        "setupBy": deps["setup_by"],
+        "cameraID": deps["camera_id"],
+        "cameraModel": deps["camera_model"],
+        "cameraDelay": deps["camera_delay"].astype("Int64"),
+        "cameraHeight": deps["camera_height"],
+        "cameraDepth": deps["camera_depth"],
+        "cameraTilt": deps["camera_tilt"].astype("Int64"),
+        "cameraHeading": deps["camera_heading"].astype("Int64"),
+        "detectionDistance": deps["detection_distance"],
+        "timestampIssues": _bool_text(deps["timestamp_issues"]),
+        "baitUse": _bool_text(deps["bait_use"]),
+        "featureType": deps["feature_type"],
+        "habitat": deps["habitat"],
+        "deploymentGroups": deps["groups"],
+        "deploymentTags": deps["tags"],
+        "deploymentComments": deps["comments"],
+    })
+    deps_out.to_csv(out / "deployments.csv", index=False, quoting=csv.QUOTE_MINIMAL)
+    result.rows["deployments"] = len(deps_out)
+    dep_ids = pd.Series(deps_out["deploymentID"].to_numpy(), index=deps["db_id"].to_numpy())
+    dep_offset = pd.Series(deps["utc_offset"].to_numpy(), index=deps["db_id"].to_numpy())
+
+    with engine.connect() as conn:
+        outages = pd.DataFrame(conn.execute(
+            select(DeploymentOutage.deployment_id, DeploymentOutage.start_utc, DeploymentOutage.end_utc,
+                   DeploymentOutage.reason).where(DeploymentOutage.deployment_id.in_(deps["db_id"].tolist()))
+            .order_by(DeploymentOutage.id)).all(), columns=["deployment_id", "start_utc", "end_utc", "reason"])
+    if not outages.empty:
+        off = outages["deployment_id"].map(dep_offset)
+        pd.DataFrame({
+            "deploymentID": outages["deployment_id"].map(dep_ids),
+            "start": format_local(outages["start_utc"], off),
+            "end": format_local(outages["end_utc"], off),
+            "reason": outages["reason"],
+        }).to_csv(out / "deployment-outages.csv", index=False)
+        result.rows[OUTAGES_RESOURCE] = len(outages)
+
+    media_q = (select(Media.id, Media.deployment_id, Deployment.project_id, Media.source_id, Media.capture_method,
+                      Media.timestamp_utc, Media.utc_offset, Media.file_path, Media.file_public, Media.file_name,
+                      Media.file_mediatype, Media.sha256, Media.exif, Media.favorite, Media.comments)
+               .join(Deployment, Media.deployment_id == Deployment.id)
+               .where(Deployment.project_id.in_(scope.ids)).order_by(Media.id))
+    media_cols = [f["name"] for f in table_schema("media")["fields"]]
+    n = 0
+    with engine.connect() as conn, open(out / "media.csv", "w", encoding="utf-8", newline="") as fh:
+        fh.write(",".join(media_cols) + "\n")
+        result_set = conn.execute(media_q.execution_options(yield_per=chunksize))
+        for part in result_set.partitions(chunksize):
+            m = pd.DataFrame(part, columns=list(result_set.keys()))
+            pd.DataFrame({
+                "mediaID": scope.ids_with_prefix(m["project_id"], m["source_id"]),
+                "deploymentID": m["deployment_id"].map(dep_ids),
+                "captureMethod": m["capture_method"],
+                "timestamp": format_local(m["timestamp_utc"], m["utc_offset"]),
+                "filePath": m["file_path"],
+                "filePublic": _bool_text(m["file_public"]),
+                "fileName": m["file_name"],
+                "fileMediatype": m["file_mediatype"],
+                "exifData": _exif_text(m["exif"]),
+                "favorite": _bool_text(m["favorite"]),
+                "mediaComments": m["comments"],
+            })[media_cols].to_csv(fh, index=False, header=False)
+            n += len(m)
+            progress("export media", len(m))
+    result.rows["media"] = n
+
+    alias = aliased(IndividualAlias)
+    media_alias = aliased(Media)
+    obs_q = (select(*Observation.__table__.c, Deployment.project_id, Species.scientific_name,
+                    Individual.code.label("ind_code"), alias.code.label("alias_code"),
+                    media_alias.source_id.label("media_source"))
+             .join(Deployment, Observation.deployment_id == Deployment.id)
+             .join(Project, Deployment.project_id == Project.id)
+             .outerjoin(Species, Observation.species_id == Species.id)
+             .outerjoin(Individual, Observation.individual_id == Individual.id)
+             .outerjoin(alias, (alias.individual_id == Individual.id) & (alias.partner_id == Project.partner_id))
+             .outerjoin(media_alias, Observation.media_id == media_alias.id)
+             .where(Deployment.project_id.in_(scope.ids)).order_by(Observation.id))
+    obs_cols = [f["name"] for f in table_schema("observations")["fields"]]
+    n = 0
+    with engine.connect() as conn, open(out / "observations.csv", "w", encoding="utf-8", newline="") as fh:
+        fh.write(",".join(obs_cols) + "\n")
+        result_set = conn.execute(obs_q.execution_options(yield_per=chunksize))
+        seen_ids: set = set()
+        for part in result_set.partitions(chunksize):
+            o = pd.DataFrame(part, columns=list(result_set.keys()))
+            # One partner's export speaks its own codes; a joint export speaks the shared catalogue.
+            ind = o["alias_code"] if scope.single_partner else o["ind_code"]
+            if scope.single_partner:
+                ind = ind.where(ind.notna(), o["ind_code"])
+            media_ids = o["media_source"]
+            frame = pd.DataFrame({
+                "observationID": scope.ids_with_prefix(o["project_id"], o["source_id"]),
+                "deploymentID": o["deployment_id"].map(dep_ids),
+                "mediaID": scope.ids_with_prefix(o["project_id"], media_ids).where(media_ids.notna(), None),
+                "eventID": o["event_id"],
+                "eventStart": format_local(o["event_start_utc"], o["utc_offset"]),
+                "eventEnd": format_local(o["event_end_utc"], o["utc_offset"]),
+                "observationLevel": o["level"],
+                "observationType": o["type"],
+                "cameraSetupType": o["camera_setup_type"],
+                "scientificName": o["scientific_name"],
+                "count": o["count"].astype("Int64"),
+                "lifeStage": o["life_stage"],
+                "sex": o["sex"],
+                "behavior": o["behavior"],
+                "individualID": ind,
+                "individualPositionRadius": o["position_radius"],
+                "individualPositionAngle": o["position_angle"],
+                "individualSpeed": o["speed"],
+                "bboxX": o["bbox_x"],
+                "bboxY": o["bbox_y"],
+                "bboxWidth": o["bbox_width"],
+                "bboxHeight": o["bbox_height"],
+                "classificationMethod": o["classification_method"],
+                "classifiedBy": o["classified_by"],
+                "classificationTimestamp": o["classification_timestamp"],
+                "classificationProbability": o["classification_probability"],
+                "observationTags": o["tags"],
+                "observationComments": o["comments"],
+            })
+            frame[obs_cols].to_csv(fh, index=False, header=False)
+            seen_ids.update(o["individual_id"].dropna().astype(int).tolist())
+            n += len(o)
+            progress("export observations", len(o))
+    result.rows["observations"] = n
+
+    individuals = _individuals(engine, scope)
+    if not individuals.empty:
+        individuals.to_csv(out / "individuals.csv", index=False)
+        result.rows[INDIVIDUALS_RESOURCE] = len(individuals)
+
+    descriptor = _descriptor(engine, scope, deps_out, result.rows)
+    (out / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False), encoding="utf-8")
+    return result
+
+
+def _individuals(engine: Engine, scope: _Scope) -> pd.DataFrame:
+    """The catalogue individuals of the exported partners, with each partner's code and the shared code."""
+    partners = scope.projects["partner"].unique().tolist()
+    q = (select(IndividualAlias.code.label("alias"), Partner.code.label("partner"), Individual.code,
+                Individual.name, Individual.sex, Species.scientific_name)
+         .join(Individual, IndividualAlias.individual_id == Individual.id)
+         .join(Partner, IndividualAlias.partner_id == Partner.id)
+         .join(Species, Individual.species_id == Species.id)
+         .where(Partner.code.in_(partners)).order_by(IndividualAlias.id))
+    with engine.connect() as conn:
+        df = pd.DataFrame(conn.execute(q).all(), columns=["alias", "partner", "code", "name", "sex", "sci"])
+    if df.empty:
+        return df
+    if scope.single_partner:
+        return pd.DataFrame({"individualID": df["alias"], "individualName": df["name"],
+                             "scientificName": df["sci"], "sex": df["sex"], "catalogueID": df["code"]})
+    joint = df.groupby(["code", "sci"], as_index=False).agg(
+        name=("name", "first"), sex=("sex", "first"),
+        aliases=("alias", lambda s: "|".join(f"{p}:{a}" for p, a in zip(df.loc[s.index, "partner"], s,
+                                                                         strict=True))))
+    return pd.DataFrame({"individualID": joint["code"], "individualName": joint["name"],
+                         "scientificName": joint["sci"], "sex": joint["sex"], "catalogueID": joint["code"],
+                         "partnerCodes": joint["aliases"]})
+
+
+def _descriptor(engine: Engine, scope: _Scope, deps: pd.DataFrame, rows: dict[str, int]) -> dict:
+    """The package descriptor: the partner's own metadata for a one-project export, else a joint one."""
+    if scope.single and isinstance(scope.projects["descriptor"].iloc[0], dict):
+        desc = copy.deepcopy(scope.projects["descriptor"].iloc[0])
+    else:
+        with engine.connect() as conn:
+            names = conn.execute(select(Partner.code, Partner.name)
+                                 .where(Partner.code.in_(scope.projects["partner"].unique().tolist()))).all()
+        desc = {
+            "name": "bigcats-joint-export",
+            "title": "Joint export of " + ", ".join(n for _, n in names),
+            "contributors": [{"title": n, "role": "rightsHolder"} for _, n in names],
+            "licenses": [{"name": "CC-BY-4.0", "scope": "data"}, {"name": "CC-BY-4.0", "scope": "media"}],
+            "project": {"title": "bigcats joint export", "samplingDesign": "systematicRandom",
+                        "captureMethod": ["activityDetection"], "individualAnimals": True,
+                        "observationLevel": ["event"]},
+        }
+    desc["profile"] = PROFILE_URL
+    desc["created"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    desc.setdefault("sources", [])
+    if not any(s.get("title") == "bigcats" for s in desc["sources"]):
+        desc["sources"].append({"title": "bigcats", "version": __version__})
+    if not deps.empty:
+        desc["spatial"] = desc.get("spatial") or {
+            "type": "Polygon",
+            "bbox": [float(deps["longitude"].min()), float(deps["latitude"].min()),
+                     float(deps["longitude"].max()), float(deps["latitude"].max())],
+        }
+        desc["temporal"] = desc.get("temporal") or {"start": deps["deploymentStart"].min()[:10],
+                                                    "end": deps["deploymentEnd"].max()[:10]}
+    if not desc.get("taxonomic"):
+        with engine.connect() as conn:
+            sp = conn.execute(select(Species.scientific_name, Species.name_en, Species.name_ru, Species.name_zh,
+                                     Species.name_mn).order_by(Species.scientific_name)).all()
+        desc["taxonomic"] = [
+            {"scientificName": s, "vernacularNames": {k: v for k, v in
+                                                      (("eng", en), ("rus", ru), ("zho", zh), ("mon", mn)) if v}}
+            for s, en, ru, zh, mn in sp
+        ]
+    resources = [
+        {"name": name, "path": f"{name}.csv", "profile": "tabular-data-resource", "format": "csv",
+         "mediatype": "text/csv", "encoding": "utf-8", "schema": SCHEMA_URL.format(name)}
+        for name in ("deployments", "media", "observations")
+    ]
+    if OUTAGES_RESOURCE in rows:
+        resources.append({"name": OUTAGES_RESOURCE, "path": "deployment-outages.csv", "profile":
+                          "tabular-data-resource", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+                          "description": "bigcats extension: periods when a camera did not work (no effort)."})
+    if INDIVIDUALS_RESOURCE in rows:
+        resources.append({"name": INDIVIDUALS_RESOURCE, "path": "individuals.csv", "profile":
+                          "tabular-data-resource", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+                          "description": "Individuals of the catalogue: the partner's code (individualID) and the "
+                                         "shared transboundary catalogue code (catalogueID)."})
+    # Keep the partner's own extra resources (other than the ones bigcats writes itself).
+    for res in desc.get("resources", []):
+        if res.get("name") not in {r["name"] for r in resources} and "data" in res:
+            resources.append(res)
+    desc["resources"] = resources
+    return desc

@@ -1,0 +1,337 @@
+"""Write survey frames (Camtrap DP columns, typed) into the database: fast, idempotent, inside the caller's transaction.
+
+Rows go in through the driver's executemany with `ON CONFLICT DO NOTHING` on each table's natural key, so that
+importing the same data twice adds nothing, and SQLite reaches hundreds of thousands of rows a second. The caller
+owns the transaction: an import that fails half-way is rolled back whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, select
+
+from bigcats.store.models import (
+    Deployment,
+    Individual,
+    IndividualAlias,
+    Media,
+    Partner,
+    Project,
+    Species,
+    Station,
+)
+
+
+def _sql_values(values: pd.Series | np.ndarray) -> list:
+    """Column values as Python objects the drivers bind, with every missing value as None (never NaN)."""
+    s = pd.Series(values) if not isinstance(values, pd.Series) else values
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        arr = s.to_numpy(dtype="datetime64[us]")
+        text = np.datetime_as_string(arr, unit="us").astype(object)
+        text = np.char.replace(text.astype(str), "T", " ").astype(object)
+        text[pd.isna(s).to_numpy()] = None
+        return text.tolist()
+    return s.to_numpy(dtype=object, na_value=None).tolist()
+
+
+def insert_ignore(conn: Connection, table: str, columns: Sequence[str], data: dict[str, list]) -> None:
+    """Insert rows, skipping those whose natural key exists (the same row imported again adds nothing)."""
+    n = len(next(iter(data.values()))) if data else 0
+    if n == 0:
+        return
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    cols = ", ".join(f'"{c}"' for c in columns)
+    sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join([mark] * len(columns))}) ON CONFLICT DO NOTHING'
+    rows = list(zip(*(data[c] for c in columns), strict=True))
+    conn.exec_driver_sql(sql, rows)
+
+
+def ensure_partner(conn: Connection, code: str, name: str | None = None, country: str | None = None,
+                   names: dict | None = None) -> int:
+    """The id of a partner, created if new."""
+    pid = conn.execute(select(Partner.id).where(Partner.code == code)).scalar_one_or_none()
+    if pid is None:
+        pid = conn.execute(Partner.__table__.insert().values(
+            code=code, name=name or code, country=country, names=names)).inserted_primary_key[0]
+    elif country:
+        conn.execute(Partner.__table__.update().where(Partner.id == pid, Partner.country.is_(None))
+                     .values(country=country))
+    return pid
+
+
+def ensure_project(conn: Connection, partner_id: int, code: str, title: str | None, descriptor: dict | None) -> int:
+    """The id of a partner's project (survey), created if new."""
+    pid = conn.execute(select(Project.id).where(Project.partner_id == partner_id, Project.code == code)
+                       ).scalar_one_or_none()
+    if pid is None:
+        pid = conn.execute(Project.__table__.insert().values(
+            partner_id=partner_id, code=code, title=title, descriptor=descriptor)).inserted_primary_key[0]
+    return pid
+
+
+def ensure_species(conn: Connection, names: Iterable[str]) -> dict[str, int]:
+    """Ids of species by scientific name, adding names not yet in the species table."""
+    wanted = sorted({n for n in names if isinstance(n, str) and n})
+    if not wanted:
+        return {}
+    have = dict(conn.execute(select(Species.scientific_name, Species.id)
+                             .where(Species.scientific_name.in_(wanted))).all())
+    new = [n for n in wanted if n not in have]
+    if new:
+        insert_ignore(conn, "species", ["scientific_name", "sensitive"], {"scientific_name": new,
+                                                                        "sensitive": [False] * len(new)})
+        have.update(conn.execute(select(Species.scientific_name, Species.id)
+                                 .where(Species.scientific_name.in_(new))).all())
+    return have
+
+
+def write_deployments(conn: Connection, partner_id: int, project_id: int, deployments: pd.DataFrame,
+                      country: str | None = None) -> dict[str, int]:
+    """Write stations and deployments; return deployment ids by the package's deploymentID."""
+    if deployments.empty:
+        return {}
+    d = deployments.copy()
+    station_code = d.get("locationID")
+    if station_code is None:
+        station_code = pd.Series([None] * len(d), index=d.index)
+    fallback = d["locationName"] if "locationName" in d else d["deploymentID"]
+    d["_station"] = station_code.where(station_code.notna() & (station_code != ""), fallback)
+    d["_station"] = d["_station"].where(d["_station"].notna(), d["deploymentID"])
+    tags = d["deploymentTags"].fillna("") if "deploymentTags" in d else pd.Series("", index=d.index)
+    tag_country = tags.str.extract(r"(?:^|\|)\s*country:\s*([A-Z]{3})", expand=False)
+    tag_area = tags.str.extract(r"(?:^|\|)\s*protectedArea:\s*([^|]+?)\s*(?:\||$)", expand=False)
+    stations = d.drop_duplicates("_station")
+    insert_ignore(conn, "station",
+                  ["partner_id", "code", "name", "latitude", "longitude", "coordinate_uncertainty", "country",
+                   "protected_area"],
+                  {
+                      "partner_id": [partner_id] * len(stations),
+                      "code": stations["_station"].tolist(),
+                      "name": _sql_values(stations.get("locationName", pd.Series(None, index=stations.index))),
+                      "latitude": stations["latitude"].astype(float).tolist(),
+                      "longitude": stations["longitude"].astype(float).tolist(),
+                      "coordinate_uncertainty": _sql_values(
+                          stations.get("coordinateUncertainty", pd.Series(None, index=stations.index))),
+                      "country": _sql_values(tag_country.loc[stations.index].fillna(country or "")
+                                             .replace("", None)),
+                      "protected_area": _sql_values(tag_area.loc[stations.index]),
+                  })
+    station_ids = dict(conn.execute(select(Station.code, Station.id).where(Station.partner_id == partner_id)).all())
+
+    def col(name: str) -> list:
+        return _sql_values(d[name]) if name in d else [None] * len(d)
+
+    insert_ignore(conn, "deployment",
+                  ["project_id", "station_id", "source_id", "start_utc", "end_utc", "utc_offset", "setup_by",
+                   "camera_id", "camera_model", "camera_delay", "camera_height", "camera_depth", "camera_tilt",
+                   "camera_heading", "detection_distance", "timestamp_issues", "bait_use", "feature_type",
+                   "habitat", "groups", "tags", "comments"],
+                  {
+                      "project_id": [project_id] * len(d),
+                      "station_id": [station_ids[s] for s in d["_station"]],
+                      "source_id": d["deploymentID"].tolist(),
+                      "start_utc": col("deploymentStart"),
+                      "end_utc": col("deploymentEnd"),
+                      "utc_offset": d["deploymentStart_offset"].astype(int).tolist(),
+                      "setup_by": col("setupBy"),
+                      "camera_id": col("cameraID"),
+                      "camera_model": col("cameraModel"),
+                      "camera_delay": _ints(d, "cameraDelay"),
+                      "camera_height": col("cameraHeight"),
+                      "camera_depth": col("cameraDepth"),
+                      "camera_tilt": _ints(d, "cameraTilt"),
+                      "camera_heading": _ints(d, "cameraHeading"),
+                      "detection_distance": col("detectionDistance"),
+                      "timestamp_issues": col("timestampIssues"),
+                      "bait_use": col("baitUse"),
+                      "feature_type": col("featureType"),
+                      "habitat": col("habitat"),
+                      "groups": col("deploymentGroups"),
+                      "tags": col("deploymentTags"),
+                      "comments": col("deploymentComments"),
+                  })
+    return dict(conn.execute(select(Deployment.source_id, Deployment.id)
+                             .where(Deployment.project_id == project_id)).all())
+
+
+def _ints(d: pd.DataFrame, name: str) -> list:
+    if name not in d:
+        return [None] * len(d)
+    v = pd.to_numeric(d[name], errors="coerce")
+    return [None if pd.isna(x) else int(x) for x in v.tolist()]
+
+
+def write_outages(conn: Connection, dep_ids: dict[str, int], outages: pd.DataFrame) -> None:
+    """Write the periods cameras did not work (columns deploymentID, start, end, reason)."""
+    if outages is None or outages.empty:
+        return
+    insert_ignore(conn, "deployment_outage", ["deployment_id", "start_utc", "end_utc", "reason"], {
+        "deployment_id": [dep_ids[x] for x in outages["deploymentID"]],
+        "start_utc": _sql_values(outages["start"]),
+        "end_utc": _sql_values(outages["end"]),
+        "reason": _sql_values(outages["reason"]) if "reason" in outages else [None] * len(outages),
+    })
+
+
+def write_media(conn: Connection, dep_ids: dict[str, int], media: pd.DataFrame) -> None:
+    """Write a chunk of media rows (typed Camtrap DP columns)."""
+    if media.empty:
+        return
+    n = len(media)
+
+    def col(name: str) -> list:
+        return _sql_values(media[name]) if name in media else [None] * n
+
+    dep_map = pd.Series(dep_ids)
+    insert_ignore(conn, "media",
+                  ["deployment_id", "source_id", "capture_method", "timestamp_utc", "utc_offset", "file_path",
+                   "file_public", "file_name", "file_mediatype", "sha256", "exif", "favorite", "comments"],
+                  {
+                      "deployment_id": dep_map.reindex(media["deploymentID"].to_numpy()).astype(int).tolist(),
+                      "source_id": media["mediaID"].tolist(),
+                      "capture_method": col("captureMethod"),
+                      "timestamp_utc": col("timestamp"),
+                      "utc_offset": media["timestamp_offset"].astype(int).tolist(),
+                      "file_path": col("filePath"),
+                      "file_public": [True if v is None else v for v in col("filePublic")],
+                      "file_name": col("fileName"),
+                      "file_mediatype": col("fileMediatype"),
+                      "sha256": col("sha256"),
+                      "exif": col("exifData"),
+                      "favorite": col("favorite"),
+                      "comments": col("mediaComments"),
+                  })
+
+
+class MediaKeys:
+    """Database ids of a project's media, found by the package's mediaID through 64-bit hashes (flat memory)."""
+
+    def __init__(self, conn: Connection, project_id: int, chunk: int = 200_000) -> None:
+        from bigcats.exchange.camtrapdp.validate import hash_ids  # noqa: PLC0415  (one hashing rule for all)
+
+        self._hash = hash_ids
+        hashes, ids = [], []
+        # yield_per on the statement, not the connection: the rest of the transaction keeps plain cursors.
+        result = conn.execute(
+            select(Media.source_id, Media.id).join(Deployment, Media.deployment_id == Deployment.id)
+            .where(Deployment.project_id == project_id).execution_options(yield_per=chunk))
+        for part in result.partitions(chunk):
+            frame = pd.DataFrame(part, columns=["source_id", "id"])
+            hashes.append(hash_ids(frame["source_id"]))
+            ids.append(frame["id"].to_numpy(dtype=np.int64))
+        h = np.concatenate(hashes) if hashes else np.empty(0, dtype=np.uint64)
+        i = np.concatenate(ids) if ids else np.empty(0, dtype=np.int64)
+        order = np.argsort(h)
+        self.hashes, self.ids = h[order], i[order]
+
+    def lookup(self, media_ids: pd.Series) -> list:
+        """Database ids for package mediaIDs (None where the observation has no media)."""
+        present = media_ids.notna() & (media_ids != "")
+        out = np.full(len(media_ids), -1, dtype=np.int64)
+        if present.any() and len(self.hashes):
+            h = self._hash(media_ids[present].astype(str))
+            pos = np.clip(np.searchsorted(self.hashes, h), 0, len(self.hashes) - 1)
+            hit = self.hashes[pos] == h
+            vals = np.where(hit, self.ids[pos], -1)
+            out[present.to_numpy()] = vals
+        return [None if v < 0 else int(v) for v in out.tolist()]
+
+
+def ensure_individuals(conn: Connection, partner_id: int, pairs: pd.DataFrame) -> dict[tuple[int, str], int]:
+    """Catalogue ids for (species_id, partner code) pairs, creating an individual and its alias when new.
+
+    `pairs` has columns species_id, code and optionally catalogue (a shared catalogue code that links the same
+    animal across partners) and name, sex.
+    """
+    if pairs.empty:
+        return {}
+    pairs = pairs.drop_duplicates(["species_id", "code"])
+    existing = {
+        (s, c): i for s, c, i in conn.execute(
+            select(IndividualAlias.species_id, IndividualAlias.code, IndividualAlias.individual_id)
+            .where(IndividualAlias.partner_id == partner_id)).all()
+    }
+    partner_code = conn.execute(select(Partner.code).where(Partner.id == partner_id)).scalar_one()
+    for row in pairs.itertuples(index=False):
+        key = (int(row.species_id), str(row.code))
+        if key in existing:
+            continue
+        catalogue = getattr(row, "catalogue", None)
+        code = str(catalogue) if isinstance(catalogue, str) and catalogue else f"{partner_code}:{row.code}"
+        ind_id = conn.execute(select(Individual.id).where(Individual.species_id == key[0], Individual.code == code)
+                              ).scalar_one_or_none()
+        if ind_id is None:
+            sex = getattr(row, "sex", None)
+            ind_id = conn.execute(Individual.__table__.insert().values(
+                species_id=key[0], code=code, name=getattr(row, "name", None) or None,
+                sex=sex if isinstance(sex, str) and sex else None, status="active")).inserted_primary_key[0]
+        conn.execute(IndividualAlias.__table__.insert().values(
+            individual_id=ind_id, partner_id=partner_id, species_id=key[0], code=key[1]))
+        existing[key] = ind_id
+    return existing
+
+
+OBSERVATION_COLUMNS = [
+    "deployment_id", "media_id", "source_id", "event_id", "event_start_utc", "event_end_utc", "utc_offset", "level",
+    "type", "camera_setup_type", "species_id", "count", "life_stage", "sex", "behavior", "individual_id",
+    "position_radius", "position_angle", "speed", "bbox_x", "bbox_y", "bbox_width", "bbox_height",
+    "classification_method", "classified_by", "classification_timestamp", "classification_probability", "tags",
+    "comments",
+]
+
+
+def write_observations(conn: Connection, dep_ids: dict[str, int], media_keys: MediaKeys | None,
+                       species_ids: dict[str, int], individual_ids: dict[tuple[int, str], int],
+                       obs: pd.DataFrame) -> None:
+    """Write a chunk of observations (typed Camtrap DP columns), resolving every reference to database ids."""
+    if obs.empty:
+        return
+    n = len(obs)
+
+    def col(name: str) -> list:
+        return _sql_values(obs[name]) if name in obs else [None] * n
+
+    dep_map = pd.Series(dep_ids)
+    species = obs["scientificName"].map(species_ids) if "scientificName" in obs else pd.Series([None] * n)
+    species_list = [None if pd.isna(v) else int(v) for v in species.tolist()]
+    ind_codes = obs["individualID"] if "individualID" in obs else pd.Series([None] * n, index=obs.index)
+    individuals = [
+        individual_ids.get((s, c)) if s is not None and isinstance(c, str) and c else None
+        for s, c in zip(species_list, ind_codes.tolist(), strict=True)
+    ]
+    media = media_keys.lookup(obs["mediaID"]) if (media_keys is not None and "mediaID" in obs) else [None] * n
+    cls_ts = obs["classificationTimestamp_raw"] if "classificationTimestamp_raw" in obs else None
+    insert_ignore(conn, "observation", OBSERVATION_COLUMNS, {
+        "deployment_id": dep_map.reindex(obs["deploymentID"].to_numpy()).astype(int).tolist(),
+        "media_id": media,
+        "source_id": obs["observationID"].tolist(),
+        "event_id": col("eventID"),
+        "event_start_utc": col("eventStart"),
+        "event_end_utc": col("eventEnd"),
+        "utc_offset": obs["eventStart_offset"].astype(int).tolist(),
+        "level": col("observationLevel"),
+        "type": col("observationType"),
+        "camera_setup_type": col("cameraSetupType"),
+        "species_id": species_list,
+        "count": _ints(obs, "count"),
+        "life_stage": col("lifeStage"),
+        "sex": col("sex"),
+        "behavior": col("behavior"),
+        "individual_id": individuals,
+        "position_radius": col("individualPositionRadius"),
+        "position_angle": col("individualPositionAngle"),
+        "speed": col("individualSpeed"),
+        "bbox_x": col("bboxX"),
+        "bbox_y": col("bboxY"),
+        "bbox_width": col("bboxWidth"),
+        "bbox_height": col("bboxHeight"),
+        "classification_method": col("classificationMethod"),
+        "classified_by": col("classifiedBy"),
+        "classification_timestamp": _sql_values(cls_ts) if cls_ts is not None else [None] * n,
+        "classification_probability": col("classificationProbability"),
+        "tags": col("observationTags"),
+        "comments": col("observationComments"),
+    })

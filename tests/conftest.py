@@ -1,0 +1,53 @@
+"""Shared fixtures: databases on SQLite and on the private PostgreSQL server, and the shared data folder."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = (ROOT / ".." / "shared" / "data").resolve()
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The shared real-data folder beside the repository."""
+    if not SHARED_DATA.exists():
+        pytest.skip("../shared/data is not present beside the repository")
+    return SHARED_DATA
+
+
+def _pg_url() -> str | None:
+    return os.environ.get("BIGCATS_TEST_PG_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """A fresh, empty database URL: an SQLite file, or a new schema-less database on the test PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'bigcats.db'}"
+        return
+    base = _pg_url()
+    if not base:
+        if os.environ.get("CI"):
+            pytest.fail("BIGCATS_TEST_PG_URL is not set in CI: scripts/test.sh must start PostgreSQL")
+        pytest.skip("PostgreSQL not started (run the suite through scripts/test.sh)")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.rsplit("/", 1)[0] + "/" + name
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    """A fresh SQLite database URL (for tests that need only the laptop default)."""
+    return f"sqlite:///{tmp_path / 'bigcats.db'}"
