@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bigcats.cli import exchange, store
+from bigcats.cli import demo, exchange, store
 
 app = typer.Typer(
     name="bigcats",
@@ -17,6 +17,7 @@ app.add_typer(exchange.export_app, name="export")
 app.command("validate")(exchange.validate)
 app.command("stats")(store.stats)
 app.add_typer(store.db_app, name="db")
+app.command("demo")(demo.demo)
 
 
 def main() -> None:

@@ -29,19 +29,26 @@ def _sql_values(values: pd.Series | np.ndarray) -> list:
     """Column values as Python objects the drivers bind, with every missing value as None (never NaN)."""
     s = pd.Series(values) if not isinstance(values, pd.Series) else values
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        arr = s.to_numpy(dtype="datetime64[us]")
-        text = np.datetime_as_string(arr, unit="us").astype(object)
-        text = np.char.replace(text.astype(str), "T", " ").astype(object)
-        text[pd.isna(s).to_numpy()] = None
-        return text.tolist()
+        # SQLAlchemy's own text form for SQLite DATETIME ('YYYY-MM-DD HH:MM:SS.ffffff'), built without Python
+        # per-row formatting; PostgreSQL parses the same text.
+        arr = np.datetime_as_string(s.to_numpy(dtype="datetime64[us]"), unit="us").astype("S26")
+        arr.view(np.uint8).reshape(-1, 26)[:, 10] = ord(" ")
+        out = arr.astype(str).astype(object)
+        out[pd.isna(s).to_numpy()] = None
+        return out.tolist()
     return s.to_numpy(dtype=object, na_value=None).tolist()
 
 
 def insert_ignore(conn: Connection, table: str, columns: Sequence[str], data: dict[str, list]) -> None:
-    """Insert rows, skipping those whose natural key exists (the same row imported again adds nothing)."""
+    """Insert rows, skipping those whose natural key exists (the same row imported again adds nothing).
+
+    Columns that are empty in every row are left out of the statement: their default is NULL anyway, and
+    binding fewer parameters is the main cost of a bulk insert.
+    """
     n = len(next(iter(data.values()))) if data else 0
     if n == 0:
         return
+    columns = [c for c in columns if data[c].count(None) != n]
     mark = "?" if conn.dialect.name == "sqlite" else "%s"
     cols = ", ".join(f'"{c}"' for c in columns)
     sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join([mark] * len(columns))}) ON CONFLICT DO NOTHING'
@@ -186,6 +193,11 @@ def write_media(conn: Connection, dep_ids: dict[str, int], media: pd.DataFrame) 
         return _sql_values(media[name]) if name in media else [None] * n
 
     dep_map = pd.Series(dep_ids)
+    sha = media["sha256"] if "sha256" in media else None
+    if sha is None and "exifData" in media and media["exifData"].notna().any():
+        # Packages written by bigcats carry the content hash inside exifData (Camtrap DP has no hash column).
+        sha = media["exifData"].astype("str").str.extract(r'"bigcats:sha256"\s*:\s*"([0-9a-f]{64})"',
+                                                          expand=False)
     insert_ignore(conn, "media",
                   ["deployment_id", "source_id", "capture_method", "timestamp_utc", "utc_offset", "file_path",
                    "file_public", "file_name", "file_mediatype", "sha256", "exif", "favorite", "comments"],
@@ -199,7 +211,7 @@ def write_media(conn: Connection, dep_ids: dict[str, int], media: pd.DataFrame) 
                       "file_public": [True if v is None else v for v in col("filePublic")],
                       "file_name": col("fileName"),
                       "file_mediatype": col("fileMediatype"),
-                      "sha256": col("sha256"),
+                      "sha256": _sql_values(sha) if sha is not None else [None] * n,
                       "exif": col("exifData"),
                       "favorite": col("favorite"),
                       "comments": col("mediaComments"),
@@ -219,9 +231,9 @@ class MediaKeys:
             select(Media.source_id, Media.id).join(Deployment, Media.deployment_id == Deployment.id)
             .where(Deployment.project_id == project_id).execution_options(yield_per=chunk))
         for part in result.partitions(chunk):
-            frame = pd.DataFrame(part, columns=["source_id", "id"])
-            hashes.append(hash_ids(frame["source_id"]))
-            ids.append(frame["id"].to_numpy(dtype=np.int64))
+            source, db_ids = zip(*part, strict=True)
+            hashes.append(hash_ids(pd.Series(source, dtype=object)))
+            ids.append(np.fromiter(db_ids, dtype=np.int64, count=len(db_ids)))
         h = np.concatenate(hashes) if hashes else np.empty(0, dtype=np.uint64)
         i = np.concatenate(ids) if ids else np.empty(0, dtype=np.int64)
         order = np.argsort(h)

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import aliased
 
 from bigcats import __version__
+from bigcats.exchange.camtrapdp.timefmt import format_local
 from bigcats.exchange.camtrapdp.package import (
     INDIVIDUALS_RESOURCE,
     OUTAGES_RESOURCE,
@@ -51,45 +52,35 @@ class ExportResult:
         return {"path": self.path, "rows": self.rows}
 
 
-def format_local(utc: pd.Series, offset_min: pd.Series) -> pd.Series:
-    """ISO 8601 local timestamps with their offset ('Z' for UTC), from naive UTC and minutes east of UTC."""
-    utc = pd.to_datetime(utc)
-    missing = utc.isna().to_numpy()
-    offs = offset_min.fillna(0).astype(int).to_numpy()
-    local = utc.to_numpy(dtype="datetime64[s]") + offs.astype("timedelta64[m]")
-    text = np.datetime_as_string(local, unit="s").astype(object)
-    uniq = {o: _offset_text(o) for o in np.unique(offs)}
-    suffix = np.array([uniq[o] for o in offs], dtype=object) if len(uniq) > 1 else \
-        np.full(len(offs), next(iter(uniq.values()), "Z"), dtype=object)
-    out = text + suffix
-    out[missing] = ""
-    return pd.Series(out, index=utc.index)
-
-
-def _offset_text(minutes: int) -> str:
-    if minutes == 0:
-        return "Z"
-    sign = "+" if minutes > 0 else "-"
-    h, m = divmod(abs(int(minutes)), 60)
-    return f"{sign}{h:02d}:{m:02d}"
-
-
 def _bool_text(values: pd.Series) -> pd.Series:
     return values.map({True: "true", False: "false", 1: "true", 0: "false"}).fillna("")
 
 
-def _exif_text(values: pd.Series) -> pd.Series:
-    """EXIF as a valid JSON object; text that is not one is wrapped, not dropped."""
-    def fix(v: object) -> str:
+SHA_KEY = "bigcats:sha256"
+
+
+def exif_with_hash(exif: pd.Series, sha256: pd.Series) -> pd.Series:
+    """EXIF as a valid JSON object carrying the file's SHA-256; text that is not an object is wrapped, not lost.
+
+    Camtrap DP 1.0 has no column for a content hash; inside exifData it travels with the media row and keeps
+    the three tables strictly valid.
+    """
+    def fix(v: object, h: object) -> str:
+        has_hash = isinstance(h, str) and len(h) == 64
         if not isinstance(v, str) or not v:
-            return ""
+            return json.dumps({SHA_KEY: h}) if has_hash else ""
         try:
-            if isinstance(json.loads(v), dict):
-                return v
+            obj = json.loads(v)
         except ValueError:
-            pass
-        return json.dumps({"bigcats:unparsedExif": v}, ensure_ascii=False)
-    return values.map(fix)
+            obj = None
+        if not isinstance(obj, dict):
+            obj = {"bigcats:unparsedExif": v}
+        elif not has_hash or obj.get(SHA_KEY) == h:
+            return v
+        if has_hash:
+            obj[SHA_KEY] = h
+        return json.dumps(obj, ensure_ascii=False)
+    return pd.Series([fix(v, h) for v, h in zip(exif, sha256, strict=True)], index=exif.index, dtype=object)
 
 
 class _Scope:
@@ -211,7 +202,7 @@ def export_package(engine: Engine, out_dir: str | Path, partner: str | None = No
                 "filePublic": _bool_text(m["file_public"]),
                 "fileName": m["file_name"],
                 "fileMediatype": m["file_mediatype"],
-                "exifData": _exif_text(m["exif"]),
+                "exifData": exif_with_hash(m["exif"], m["sha256"]),
                 "favorite": _bool_text(m["favorite"]),
                 "mediaComments": m["comments"],
             })[media_cols].to_csv(fh, index=False, header=False)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from bigcats.exchange.camtrapdp.package import (
     INDIVIDUALS_RESOURCE,
@@ -52,148 +52,208 @@ class ImportResult:
     project: str
     rows_read: dict[str, int] = field(default_factory=dict)
     added: dict[str, int] = field(default_factory=dict)
+    warnings: list[dict] = field(default_factory=list)
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
         """The result as a plain dictionary for JSON output."""
         return {"source": self.source, "partner": self.partner, "project": self.project,
-                "rows_read": self.rows_read, "added": self.added, "seconds": round(self.seconds, 3)}
+                "rows_read": self.rows_read, "added": self.added, "warnings": self.warnings,
+                "seconds": round(self.seconds, 3)}
 
 
 def _noop(stage: str, n: int) -> None:
     return None
 
 
+class _Checker:
+    """The checks of one package, streamed table by table; used alike by validation and by import."""
+
+    def __init__(self, package: Package, chunksize: int, progress: Progress, profile: bool = True) -> None:
+        self.package = package
+        self.chunksize = chunksize
+        self.progress = progress
+        self.problems = ProblemList()
+        if profile:
+            check_profile(package, self.problems)
+        for name in ("deployments", "media", "observations"):
+            if package.resource(name) is None:
+                self.problems.add(Problem("missing-resource", f"the package has no '{name}' resource",
+                                          file="datapackage.json"))
+        self.dep_keys = np.empty(0, dtype=np.uint64)
+        self.media_keys = np.empty(0, dtype=np.uint64)
+
+    def deployments(self) -> pd.DataFrame:
+        """All deployments, checked (the table is small)."""
+        label = self.package.resource_label("deployments")
+        state = TableState()
+        frames = [check_chunk(c, table_schema("deployments"), f, line, self.problems, state)
+                  for f, line, c in self.package.iter_chunks("deployments", self.chunksize)]
+        deployments = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        self.dep_keys = check_unique(state, label, self.problems).get("deploymentID", self.dep_keys)
+        if {"deploymentStart", "deploymentEnd"} <= set(deployments.columns):
+            bad = (deployments["deploymentEnd"] < deployments["deploymentStart"]).fillna(False)
+            for line in deployments.loc[bad, "_line"]:
+                self.problems.add(Problem("deployment-dates", "the deployment ends before it starts", file=label,
+                                          row=int(line), field="deploymentEnd"))
+        return deployments
+
+    def outages(self) -> pd.DataFrame:
+        """The bigcats outage resource, checked, if the package has one."""
+        frames = []
+        for f, line, chunk in self.package.iter_chunks(OUTAGES_RESOURCE, self.chunksize):
+            typed = check_chunk(chunk, OUTAGE_SCHEMA, f, line, self.problems)
+            if "deploymentID" in typed:
+                check_foreign_key(typed["deploymentID"], self.dep_keys, typed["_line"].to_numpy(), f,
+                                  "deploymentID", "deployments", self.problems)
+            frames.append(typed)
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def media(self) -> Iterator[pd.DataFrame]:
+        """Checked chunks of media; unique media IDs are checked when the table ends."""
+        state = TableState()
+        for f, line, chunk in self.package.iter_chunks("media", self.chunksize):
+            typed = check_chunk(chunk, table_schema("media"), f, line, self.problems, state)
+            if "deploymentID" in typed:
+                check_foreign_key(typed["deploymentID"], self.dep_keys, typed["_line"].to_numpy(), f,
+                                  "deploymentID", "deployments", self.problems)
+            yield typed
+            self.progress("media", len(chunk))
+        keys = check_unique(state, self.package.resource_label("media"), self.problems)
+        self.media_keys = keys.get("mediaID", self.media_keys)
+
+    def observations(self) -> Iterator[pd.DataFrame]:
+        """Checked chunks of observations, with their references to deployments and media."""
+        state = TableState()
+        for f, line, chunk in self.package.iter_chunks("observations", self.chunksize):
+            raw_cls = chunk["classificationTimestamp"] if "classificationTimestamp" in chunk else None
+            typed = check_chunk(chunk, table_schema("observations"), f, line, self.problems, state)
+            lines = typed["_line"].to_numpy()
+            if "deploymentID" in typed:
+                check_foreign_key(typed["deploymentID"], self.dep_keys, lines, f, "deploymentID", "deployments",
+                                  self.problems)
+            if "mediaID" in typed:
+                check_foreign_key(typed["mediaID"], self.media_keys, lines, f, "mediaID", "media", self.problems)
+            if raw_cls is not None:
+                # Kept as written: the classification time is provenance, not something we compute with.
+                typed["classificationTimestamp_raw"] = raw_cls.where(raw_cls != "", None)
+            yield typed
+            self.progress("observations", len(chunk))
+        check_unique(state, self.package.resource_label("observations"), self.problems)
+
+    def fatal(self) -> bool:
+        """True when the package cannot even be read table by table."""
+        return any(p.code == "missing-resource" for p in self.problems.problems)
+
+
 def validate_package(package: Package, chunksize: int = 100_000, progress: Progress = _noop,
                      profile: bool = True) -> tuple[ProblemList, pd.DataFrame]:
     """Check a whole package (profile, table schemas, keys) streaming; return the problems and the deployments."""
-    problems = ProblemList()
-    if profile:
-        check_profile(package, problems)
-    for name in ("deployments", "media", "observations"):
-        if package.resource(name) is None:
-            problems.add(Problem("missing-resource", f"the package has no '{name}' resource", file="datapackage.json"))
-    if problems.total and any(p.code == "missing-resource" for p in problems.problems):
-        return problems, pd.DataFrame()
-
-    dep_label = package.resource_label("deployments")
-    dep_state = TableState()
-    deployments = pd.concat(
-        [check_chunk(c, table_schema("deployments"), f, line, problems, dep_state)
-         for f, line, c in package.iter_chunks("deployments", chunksize)] or [pd.DataFrame()],
-        ignore_index=True,
-    )
-    dep_keys = check_unique(dep_state, dep_label, problems)["deploymentID"]
-    if not deployments.empty:
-        bad = (deployments["deploymentEnd"] < deployments["deploymentStart"]).fillna(False)
-        for _, row in deployments[bad].iterrows():
-            problems.add(Problem("deployment-dates", "the deployment ends before it starts", file=dep_label,
-                                 row=int(row["_line"]), field="deploymentEnd"))
-
-    media_state = TableState()
-    media_label = package.resource_label("media")
-    for f, line, chunk in package.iter_chunks("media", chunksize):
-        typed = check_chunk(chunk, table_schema("media"), f, line, problems, media_state)
-        if "deploymentID" in typed:
-            check_foreign_key(typed["deploymentID"], dep_keys, typed["_line"].to_numpy(), f, "deploymentID",
-                              "deployments", problems)
-        progress("validate media", len(chunk))
-    media_keys = check_unique(media_state, media_label, problems).get("mediaID", np.empty(0, dtype=np.uint64))
-
-    obs_state = TableState()
-    obs_label = package.resource_label("observations")
-    for f, line, chunk in package.iter_chunks("observations", chunksize):
-        typed = check_chunk(chunk, table_schema("observations"), f, line, problems, obs_state)
-        lines = typed["_line"].to_numpy()
-        if "deploymentID" in typed:
-            check_foreign_key(typed["deploymentID"], dep_keys, lines, f, "deploymentID", "deployments", problems)
-        if "mediaID" in typed:
-            check_foreign_key(typed["mediaID"], media_keys, lines, f, "mediaID", "media", problems)
-        progress("validate observations", len(chunk))
-    check_unique(obs_state, obs_label, problems)
-
-    if package.resource(OUTAGES_RESOURCE) is not None:
-        for f, line, chunk in package.iter_chunks(OUTAGES_RESOURCE, chunksize):
-            typed = check_chunk(chunk, OUTAGE_SCHEMA, f, line, problems)
-            if "deploymentID" in typed:
-                check_foreign_key(typed["deploymentID"], dep_keys, typed["_line"].to_numpy(), f, "deploymentID",
-                                  "deployments", problems)
-    return problems, deployments
+    checker = _Checker(package, chunksize, progress, profile)
+    if checker.fatal():
+        return checker.problems, pd.DataFrame()
+    deployments = checker.deployments()
+    checker.outages()
+    for _ in checker.media():
+        pass
+    for _ in checker.observations():
+        pass
+    return checker.problems, deployments
 
 
 def _project_code(descriptor: dict, source: Path) -> str:
     return str(descriptor.get("id") or descriptor.get("name") or source.stem)
 
 
-def _descriptor_without_rows(descriptor: dict) -> dict:
-    # Row data lives in the tables; the rest of the descriptor (contributors, licences, inline extras) is kept.
-    return {k: v for k, v in descriptor.items()}
-
-
 def import_package(engine: Engine, path: str | Path, partner: str, partner_name: str | None = None,
                    country: str | None = None, chunksize: int = 100_000, progress: Progress = _noop
                    ) -> ImportResult:
-    """Import a Camtrap DP package for a partner; all-or-nothing, and a second import of it adds nothing."""
+    """Import a Camtrap DP package for a partner; all-or-nothing, and a second import of it adds nothing.
+
+    One streaming pass: each chunk is checked and written inside one transaction, which is rolled back if any
+    problem turns up anywhere in the package, so the database is exactly as before.
+    """
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     package = open_package(path)
     try:
-        problems, deployments = validate_package(package, chunksize, progress)
-        if problems:
-            raise DataError(problems, f"package {path}")
+        checker = _Checker(package, chunksize, progress)
+        if checker.fatal():
+            raise DataError(checker.problems, f"package {path}")
+        deployments = checker.deployments()
+        outages = checker.outages() if package.resource(OUTAGES_RESOURCE) is not None else pd.DataFrame()
+        if checker.problems:
+            raise DataError(checker.problems, f"package {path}")
         descriptor = package.descriptor
         result = ImportResult(str(path), partner, _project_code(descriptor, Path(path)))
         before = table_counts(engine)
-        with engine.begin() as conn:
-            partner_id = load.ensure_partner(conn, partner, partner_name, country)
-            project_id = load.ensure_project(conn, partner_id, result.project, descriptor.get("title"),
-                                             _descriptor_without_rows(descriptor))
-            dep_ids = load.write_deployments(conn, partner_id, project_id, deployments, country=country)
-            result.rows_read["deployment"] = len(deployments)
-            if package.resource(OUTAGES_RESOURCE) is not None:
-                outages = pd.concat([check_chunk(c, OUTAGE_SCHEMA, f, line, ProblemList())
-                                     for f, line, c in package.iter_chunks(OUTAGES_RESOURCE, chunksize)],
-                                    ignore_index=True)
-                load.write_outages(conn, dep_ids, outages)
-            n = 0
-            for f, line, chunk in package.iter_chunks("media", chunksize):
-                typed = check_chunk(chunk, table_schema("media"), f, line, ProblemList())
-                load.write_media(conn, dep_ids, typed)
-                n += len(chunk)
-                progress("import media", len(chunk))
-            result.rows_read["media"] = n
-            media_keys = load.MediaKeys(conn, project_id)
-            species_ids: dict[str, int] = {}
-            individual_ids: dict[tuple[int, str], int] = {}
-            catalogue = _individuals_resource(package)
-            n = 0
-            for f, line, chunk in package.iter_chunks("observations", chunksize):
-                raw_cls = chunk["classificationTimestamp"] if "classificationTimestamp" in chunk else None
-                typed = check_chunk(chunk, table_schema("observations"), f, line, ProblemList())
-                if raw_cls is not None:
-                    typed["classificationTimestamp_raw"] = raw_cls.replace("", None)
-                names = set(typed["scientificName"].dropna().unique()) if "scientificName" in typed else set()
-                if names - species_ids.keys():
-                    species_ids.update(load.ensure_species(conn, names - species_ids.keys()))
-                _resolve_individuals(conn, partner_id, typed, species_ids, individual_ids, catalogue)
-                load.write_observations(conn, dep_ids, media_keys, species_ids, individual_ids, typed)
-                n += len(chunk)
-                progress("import observations", len(chunk))
-            result.rows_read["observation"] = n
-            if not catalogue.empty:
-                species_ids.update(load.ensure_species(conn, catalogue["scientificName"].dropna()))
-                catalogue["species_id"] = catalogue["scientificName"].map(species_ids)
-                load.ensure_individuals(conn, partner_id, catalogue.dropna(subset=["species_id"]))
-            after_counts = table_counts(conn)
-            result.added = {k: after_counts[k] - before.get(k, 0) for k in after_counts
-                            if k != "intake_batch" and after_counts[k] != before.get(k, 0)}
-            result.seconds = (datetime.now(timezone.utc).replace(tzinfo=None) - started).total_seconds()
-            conn.execute(IntakeBatch.__table__.insert().values(
-                partner_id=partner_id, source=str(Path(path).resolve()), format="camtrap-dp", started_at=started,
-                finished_at=datetime.now(timezone.utc).replace(tzinfo=None), status="imported",
-                counts={"rows_read": result.rows_read, "added": result.added}, report={"problems": []}))
+        with engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                # Every reference is resolved and checked here; SQLite's per-row FK checks only slow bulk loads.
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                conn.commit()
+            try:
+                with conn.begin():
+                    _write_all(conn, checker, package, descriptor, deployments, outages, partner, partner_name,
+                               country, result)
+                    if checker.problems:
+                        raise DataError(checker.problems, f"package {path}")
+                    after = table_counts(conn)
+                    result.added = {k: after[k] - before.get(k, 0) for k in after
+                                    if k != "intake_batch" and after[k] != before.get(k, 0)}
+                    result.warnings = [w.to_dict() for w in checker.problems.warnings]
+                    result.seconds = (datetime.now(timezone.utc).replace(tzinfo=None) - started).total_seconds()
+                    conn.execute(IntakeBatch.__table__.insert().values(
+                        partner_id=load.ensure_partner(conn, partner), source=str(Path(path).resolve()),
+                        format="camtrap-dp", started_at=started,
+                        finished_at=datetime.now(timezone.utc).replace(tzinfo=None), status="imported",
+                        counts={"rows_read": result.rows_read, "added": result.added},
+                        report={"problems": [], "warnings": result.warnings}))
+            finally:
+                if sqlite:
+                    conn.rollback()
+                    conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    conn.commit()
         return result
     finally:
         package.close()
+
+
+def _write_all(conn: Connection, checker: _Checker, package: Package, descriptor: dict, deployments: pd.DataFrame,
+               outages: pd.DataFrame, partner: str, partner_name: str | None, country: str | None,
+               result: ImportResult) -> None:
+    partner_id = load.ensure_partner(conn, partner, partner_name, country)
+    project_id = load.ensure_project(conn, partner_id, result.project, descriptor.get("title"), descriptor)
+    dep_ids = load.write_deployments(conn, partner_id, project_id, deployments, country=country)
+    result.rows_read["deployment"] = len(deployments)
+    load.write_outages(conn, dep_ids, outages)
+    n = 0
+    for typed in checker.media():
+        if not checker.problems:  # once anything is wrong, keep checking but stop writing
+            load.write_media(conn, dep_ids, typed)
+        n += len(typed)
+    result.rows_read["media"] = n
+    if checker.problems:
+        return
+    media_keys = load.MediaKeys(conn, project_id)
+    species_ids: dict[str, int] = {}
+    individual_ids: dict[tuple[int, str], int] = {}
+    catalogue = _individuals_resource(package)
+    n = 0
+    for typed in checker.observations():
+        n += len(typed)
+        if checker.problems:
+            continue
+        names = set(typed["scientificName"].dropna().unique()) if "scientificName" in typed else set()
+        if names - species_ids.keys():
+            species_ids.update(load.ensure_species(conn, names - species_ids.keys()))
+        _resolve_individuals(conn, partner_id, typed, species_ids, individual_ids, catalogue)
+        load.write_observations(conn, dep_ids, media_keys, species_ids, individual_ids, typed)
+    result.rows_read["observation"] = n
+    if not catalogue.empty and not checker.problems:
+        species_ids.update(load.ensure_species(conn, catalogue["scientificName"].dropna()))
+        catalogue["species_id"] = catalogue["scientificName"].map(species_ids)
+        load.ensure_individuals(conn, partner_id, catalogue.dropna(subset=["species_id"]))
 
 
 def _individuals_resource(package: Package) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import zipfile
@@ -11,6 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+from pyarrow import csv as pa_csv
 
 from bigcats.problems import DataError, Problem
 
@@ -66,15 +69,17 @@ class Package:
             return []
         return list(path) if isinstance(path, list) else [path]
 
-    def open_text(self, rel: str) -> io.TextIOBase:
-        """Open a table file of the package as UTF-8 text (BOM tolerated)."""
+    def open_binary(self, rel: str) -> io.BufferedIOBase:
+        """Open a table file of the package as bytes."""
         if self.archive is not None:
-            raw = self.archive.open(self.prefix + rel)
-            return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-        return open(self.base / rel, encoding="utf-8-sig", newline="")  # noqa: SIM115
+            return self.archive.open(self.prefix + rel)
+        return open(self.base / rel, "rb")  # noqa: SIM115
 
     def iter_chunks(self, name: str, chunksize: int = 100_000) -> Iterator[tuple[str, int, pd.DataFrame]]:
-        """Yield (file, line number of the first row, chunk of strings) for a resource's rows."""
+        """Yield (file, row number of the chunk's first row, chunk of strings) for a resource's rows.
+
+        Row numbers count as frictionless does: the header is row 1, the first data row is row 2.
+        """
         res = self.resource(name)
         if res is None:
             return
@@ -86,21 +91,37 @@ class Package:
             if "://" in rel:
                 raise DataError([Problem("remote-path", "remote table paths are not read (no network); "
                                          "download the package first", file=rel)], "package")
-            line = 2  # line 1 is the header
-            try:
-                with self.open_text(rel) as fh:
-                    reader = pd.read_csv(
-                        fh, dtype=str, keep_default_na=False, na_filter=False, chunksize=chunksize,
-                        engine="c",
-                    )
-                    for chunk in reader:
-                        yield rel, line, chunk
-                        line += len(chunk)
-            except FileNotFoundError as exc:
-                raise DataError([Problem("missing-file", "table file not found", file=rel)], "package") from exc
-            except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-                raise DataError([Problem("unreadable-table", f"cannot parse CSV: {exc}", file=rel, row=line)],
-                                "package") from exc
+            yield from self._read_csv(rel, chunksize)
+
+    def _read_csv(self, rel: str, chunksize: int) -> Iterator[tuple[str, int, pd.DataFrame]]:
+        # pyarrow's streaming reader: multi-threaded parsing, every cell kept as text, bounded memory.
+        try:
+            with self.open_binary(rel) as fh:
+                header = fh.readline().decode("utf-8-sig").rstrip("\r\n")
+        except FileNotFoundError as exc:
+            raise DataError([Problem("missing-file", "table file not found", file=rel)], "package") from exc
+        names = next(csv.reader([header]), [])
+        if not names:
+            raise DataError([Problem("empty-table", "the file has no header row", file=rel, row=1)], "package")
+        row = 2
+        try:
+            with self.open_binary(rel) as fh:
+                reader = pa_csv.open_csv(
+                    fh,
+                    read_options=pa_csv.ReadOptions(block_size=max(1 << 20, chunksize * 160), encoding="utf8"),
+                    parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+                    convert_options=pa_csv.ConvertOptions(
+                        column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                        quoted_strings_can_be_null=False),
+                )
+                for batch in reader:
+                    if batch.num_rows == 0:
+                        continue
+                    yield rel, row, batch.to_pandas()
+                    row += batch.num_rows
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            raise DataError([Problem("unreadable-table", f"cannot parse CSV after row {row - 1}: {exc}",
+                                     file=rel, row=row)], "package") from exc
 
     def close(self) -> None:
         """Release the archive, if any."""

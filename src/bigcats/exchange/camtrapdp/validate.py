@@ -29,22 +29,27 @@ from bigcats.problems import Problem, ProblemList
 TRUE_VALUES = {"true", "True", "TRUE", "1"}
 FALSE_VALUES = {"false", "False", "FALSE", "0"}
 _DT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})$")
-_OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"
 
 
 def hash_ids(values: pd.Series) -> np.ndarray:
     """64-bit hashes of identifiers (collisions are negligible below billions of rows)."""
-    return pd.util.hash_array(values.to_numpy(dtype=object), categorize=False)
+    return pd.util.hash_array(np.asarray(values.to_numpy(dtype=object), dtype=object), categorize=False)
 
 
 def parse_offsets(text: pd.Series) -> pd.Series:
-    """UTC offsets in minutes from ISO 8601 timestamps ('Z', '+08:00', '-0330')."""
-    suffix = text.str.extract(_OFFSET, expand=False).fillna("Z")
-    sign = np.where(suffix.str.startswith("-"), -1, 1)
-    digits = suffix.str.replace(":", "", regex=False).str[1:]
-    hours = pd.to_numeric(digits.str[:2], errors="coerce").fillna(0).astype(int)
-    minutes = pd.to_numeric(digits.str[2:4], errors="coerce").fillna(0).astype(int)
-    return pd.Series(sign * (hours * 60 + minutes), index=text.index, dtype="int32")
+    """UTC offsets in minutes from ISO 8601 timestamps ('Z', '+08:00' or '-0330' at the end)."""
+    text = text.astype("str")
+    tail6 = text.str.slice(-6)
+    tail5 = text.str.slice(-5)
+    colon = tail6.str.slice(0, 1).isin(["+", "-"]).to_numpy()
+    tail = np.where(colon, tail6.str.replace(":", "", regex=False).to_numpy(), tail5.to_numpy())
+    tail = pd.Series(tail, index=text.index, dtype="str")
+    signed = tail.str.slice(0, 1).isin(["+", "-"]).to_numpy()
+    sign = np.where(tail.str.slice(0, 1).to_numpy() == "-", -1, 1)
+    hours = pd.to_numeric(tail.str.slice(1, 3), errors="coerce").fillna(0).to_numpy()
+    minutes = pd.to_numeric(tail.str.slice(3, 5), errors="coerce").fillna(0).to_numpy()
+    out = np.where(signed, sign * (hours * 60 + minutes), 0)
+    return pd.Series(out.astype("int32"), index=text.index)
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""`bigcats demo`: a realistic simulated transboundary survey, run through the whole system."""

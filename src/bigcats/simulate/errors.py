@@ -1,0 +1,7 @@
+"""The one exception class of the simulation package."""
+
+from __future__ import annotations
+
+
+class SimulationError(ValueError):
+    """A survey configuration that cannot be simulated: names the setting, species or partner at fault."""

@@ -1,0 +1,60 @@
+"""The main job: a simulated transboundary survey goes through packages and the database and comes out right."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from bigcats.cli import app
+from bigcats.exchange.camtrapdp.importer import validate_package
+from bigcats.exchange.camtrapdp.package import open_package
+from bigcats.store.db import open_store, table_counts
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    res = CliRunner().invoke(app, ["demo", "--out", str(out), "--seed", "3", "--json"])
+    assert res.exit_code == 0, res.output
+    return out, json.loads(res.stdout)
+
+
+def test_demo_summary_agrees_with_the_simulation(demo):
+    _, result = demo
+    summary, truth = result["summary"], result["truth"]
+    assert set(summary["stations"]) == {"CHN", "RUS"}
+    assert sum(summary["stations"].values()) == sum(truth["stations"].values())
+    for side, nights in truth["trap_nights"].items():
+        assert summary["trap_nights"][side] == pytest.approx(nights, abs=0.2)
+    for label, per_side in truth["detections"].items():
+        assert summary["detections"][label] == per_side
+    for sp, t in truth["individuals"].items():
+        got = summary["individuals"][sp]
+        assert got["identified"] == t["identified"]
+        assert got["on_both_sides"] == t["identified_on_both_sides"]
+        assert got["on_both_sides"] >= 1  # some cats cross the border
+        assert got["identified"] <= t["true_N"]
+
+
+def test_demo_packages_are_valid_camtrap_dp(demo):
+    out, result = demo
+    for partner, path in result["packages"].items():
+        problems, deployments = validate_package(open_package(path))
+        assert not problems, problems.summary()
+        assert len(deployments) > 50
+
+
+def test_demo_is_reproducible_and_idempotent(demo, tmp_path):
+    out, first = demo
+    engine = open_store(first["db"])
+    before = table_counts(engine)
+    res = CliRunner().invoke(app, ["demo", "--out", str(out), "--seed", "3", "--json"])
+    assert res.exit_code == 0, res.output
+    again = json.loads(res.stdout)
+    assert again["summary"] == first["summary"]
+    assert all(added == {} for added in again["imports"].values())
+    after = table_counts(engine)
+    assert {k: v for k, v in after.items() if k != "intake_batch"} == \
+        {k: v for k, v in before.items() if k != "intake_batch"}
