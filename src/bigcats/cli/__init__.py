@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bigcats.cli import demo, exchange, store
+from bigcats.cli import analyse, demo, exchange, store
 
 app = typer.Typer(
     name="bigcats",
@@ -18,6 +18,7 @@ app.command("validate")(exchange.validate)
 app.command("stats")(store.stats)
 app.add_typer(store.db_app, name="db")
 app.command("demo")(demo.demo)
+app.add_typer(analyse.app, name="analyse")
 
 
 def main() -> None:
