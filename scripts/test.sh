@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/system-deps.sh
 if url=$(bash scripts/postgres.sh start); then
   export BIGCATS_TEST_PG_URL="$url"
   echo "PostgreSQL for the tests: $url" >&2

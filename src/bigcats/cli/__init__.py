@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bigcats.cli import analyse, demo, exchange, store
+from bigcats.cli import analyse, census, demo, exchange, ingest, maps, store
 
 app = typer.Typer(
     name="bigcats",
@@ -19,6 +19,10 @@ app.command("stats")(store.stats)
 app.add_typer(store.db_app, name="db")
 app.command("demo")(demo.demo)
 app.add_typer(analyse.app, name="analyse")
+app.command("ingest")(ingest.ingest)
+app.command("labels")(ingest.labels)
+app.add_typer(census.app, name="census")
+app.add_typer(maps.app, name="maps")
 
 
 def main() -> None:

@@ -166,12 +166,14 @@ def _project_code(descriptor: dict, source: Path) -> str:
 
 
 def import_package(engine: Engine, path: str | Path, partner: str, partner_name: str | None = None,
-                   country: str | None = None, chunksize: int = 100_000, progress: Progress = _noop
+                   country: str | None = None, chunksize: int = 100_000, progress: Progress = _noop,
+                   source: str | None = None, fmt: str = "camtrap-dp", report: dict | None = None
                    ) -> ImportResult:
     """Import a Camtrap DP package for a partner; all-or-nothing, and a second import of it adds nothing.
 
     One streaming pass: each chunk is checked and written inside one transaction, which is rolled back if any
-    problem turns up anywhere in the package, so the database is exactly as before.
+    problem turns up anywhere in the package, so the database is exactly as before. `source`, `fmt` and `report`
+    describe where the data really came from when a reader wrote the package (kept in the intake record).
     """
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     package = open_package(path)
@@ -184,7 +186,7 @@ def import_package(engine: Engine, path: str | Path, partner: str, partner_name:
         if checker.problems:
             raise DataError(checker.problems, f"package {path}")
         descriptor = package.descriptor
-        result = ImportResult(str(path), partner, _project_code(descriptor, Path(path)))
+        result = ImportResult(source or str(path), partner, _project_code(descriptor, Path(path)))
         before = table_counts(engine)
         with engine.connect() as conn:
             sqlite = conn.dialect.name == "sqlite"
@@ -204,11 +206,11 @@ def import_package(engine: Engine, path: str | Path, partner: str, partner_name:
                     result.warnings = [w.to_dict() for w in checker.problems.warnings]
                     result.seconds = (datetime.now(timezone.utc).replace(tzinfo=None) - started).total_seconds()
                     conn.execute(IntakeBatch.__table__.insert().values(
-                        partner_id=load.ensure_partner(conn, partner), source=str(Path(path).resolve()),
-                        format="camtrap-dp", started_at=started,
+                        partner_id=load.ensure_partner(conn, partner), source=source or str(Path(path).resolve()),
+                        format=fmt, started_at=started,
                         finished_at=datetime.now(timezone.utc).replace(tzinfo=None), status="imported",
                         counts={"rows_read": result.rows_read, "added": result.added},
-                        report={"problems": [], "warnings": result.warnings}))
+                        report={**(report or {}), "import_warnings": result.warnings}))
             finally:
                 if sqlite:
                     conn.rollback()

@@ -1,0 +1,7 @@
+"""The one exception of bigcats.geo: geographic input refused, with the file, feature and field named."""
+
+from __future__ import annotations
+
+
+class GeoError(ValueError):
+    """Geographic input refused (missing CRS, invalid geometry, unknown class...); nothing was written."""
