@@ -5,9 +5,12 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from sqlalchemy import select
+
 from bigcats.config import resolve_db_url
+from bigcats.taxonomy import species_table
 from bigcats.store.db import current_revision, head_revision, open_store, table_counts
-from bigcats.store.models import Base
+from bigcats.store.models import Base, Species
 
 
 def test_open_store_migrates_an_empty_database(db_url):
@@ -15,7 +18,12 @@ def test_open_store_migrates_an_empty_database(db_url):
     assert current_revision(engine) == head_revision()
     counts = table_counts(engine)
     assert set(counts) == set(Base.metadata.tables)
-    assert all(n == 0 for n in counts.values())
+    assert all(n == 0 for name, n in counts.items() if name != "species")
+    # The species list of the region comes with the schema, named in the partners' four languages.
+    assert counts["species"] == len(species_table())
+    with engine.connect() as conn:
+        row = conn.execute(select(Species).where(Species.scientific_name == "Panthera uncia")).mappings().one()
+    assert row["sensitive"] and row["name_ru"] == "Снежный барс" and row["name_zh"] == "雪豹" and row["name_mn"]
     # Opening again changes nothing.
     assert current_revision(open_store(db_url)) == head_revision()
 

@@ -79,6 +79,35 @@ def ensure_project(conn: Connection, partner_id: int, code: str, title: str | No
     return pid
 
 
+def _species_rows(names: Sequence[str]) -> dict[str, list]:
+    """Rows for the species table: names and sensitivity from the shipped taxonomy where it knows the taxon."""
+    from bigcats.taxonomy import species_table
+
+    tax = species_table().set_index("scientificName").reindex(list(names))
+    sensitive = tax["sensitive"].astype("boolean").fillna(False).astype(bool)
+    return {
+        "scientific_name": list(names),
+        "rank": _sql_values(tax["rank"]),
+        "group": _sql_values(tax["group"]),
+        "sensitive": sensitive.tolist(),
+        "name_en": _sql_values(tax["en"]),
+        "name_ru": _sql_values(tax["ru"]),
+        "name_zh": _sql_values(tax["zh"]),
+        "name_mn": _sql_values(tax["mn"]),
+    }
+
+
+SPECIES_COLUMNS = ["scientific_name", "rank", "group", "sensitive", "name_en", "name_ru", "name_zh", "name_mn"]
+
+
+def sync_taxonomy(conn: Connection) -> None:
+    """Add the shipped species list of the region to the species table (existing rows are left as they are)."""
+    from bigcats.taxonomy import species_table
+
+    names = species_table()["scientificName"].tolist()
+    insert_ignore(conn, "species", SPECIES_COLUMNS, _species_rows(names))
+
+
 def ensure_species(conn: Connection, names: Iterable[str]) -> dict[str, int]:
     """Ids of species by scientific name, adding names not yet in the species table."""
     wanted = sorted({n for n in names if isinstance(n, str) and n})
@@ -88,8 +117,7 @@ def ensure_species(conn: Connection, names: Iterable[str]) -> dict[str, int]:
                              .where(Species.scientific_name.in_(wanted))).all())
     new = [n for n in wanted if n not in have]
     if new:
-        insert_ignore(conn, "species", ["scientific_name", "sensitive"], {"scientific_name": new,
-                                                                        "sensitive": [False] * len(new)})
+        insert_ignore(conn, "species", SPECIES_COLUMNS, _species_rows(new))
         have.update(conn.execute(select(Species.scientific_name, Species.id)
                                  .where(Species.scientific_name.in_(new))).all())
     return have
