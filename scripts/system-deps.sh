@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Debian packages that maps, reports and the browser tests need: a CJK font (Chinese labels render, never as
-# empty boxes). Installs only what is missing; needs root or sudo. Safe to run again.
+# Debian packages that maps, reports and the browser tests need: a CJK font (Chinese text renders, never as
+# empty boxes), Pango for WeasyPrint's PDFs, poppler-utils to look at PDF pages, and Debian's Chromium for the
+# Playwright browser tests (no browser download). Installs only what is missing; needs root or sudo.
 set -euo pipefail
 LOG=/tmp/bigcats-apt.log
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi; }
 missing=()
-for pkg in fonts-noto-cjk; do
+for pkg in fonts-noto-cjk fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils chromium; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
