@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bigcats.cli import analyse, census, demo, exchange, ingest, maps, store
+from bigcats.cli import analyse, census, demo, exchange, ingest, maps, population, store
 
 app = typer.Typer(
     name="bigcats",
@@ -23,6 +23,9 @@ app.command("ingest")(ingest.ingest)
 app.command("labels")(ingest.labels)
 app.add_typer(census.app, name="census")
 app.add_typer(maps.app, name="maps")
+app.command("density")(population.density)
+app.command("movement")(population.movement)
+app.command("homerange")(population.homerange)
 
 
 def main() -> None:

@@ -1,0 +1,184 @@
+"""Read and write secr's text input formats, so bigcats fits can be checked in secr and secr's examples fitted here.
+
+Capture file (read.capthist): one detection per line, `session animal occasion trapID` (fmt "trapID") or
+`session animal occasion x y` (fmt "XY"), then optional individual covariates. Detector file (read.traps): `id x y`,
+then optionally usage — a string of 0/1 per occasion (binary.usage) or numbers — and covariates after '/'.
+Lines starting with '#' are comments; fields are separated by blanks (or commas in .csv files).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bigcats.population.capthist import CaptureHistory, make_capthist
+from bigcats.population.errors import PopulationError
+
+FORMATS = ("trapID", "XY")
+
+
+def _rows(path: str | Path) -> list[tuple[int, list[str]]]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise PopulationError(f"{path}: cannot read: {exc.strerror}") from None
+    rows = []
+    comma = path.suffix.lower() == ".csv"
+    for no, line in enumerate(text.splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        fields = next(csv.reader(io.StringIO(line))) if comma else line.split()
+        rows.append((no, [f.strip() for f in fields]))
+    if not rows:
+        raise PopulationError(f"{path}: no data lines")
+    return rows
+
+
+def read_traps(path: str | Path, binary_usage: bool = True) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """Detector layout (trapID, x, y, covariates) and usage (K x S, or None) from a secr detector file."""
+    traps, usage, covs = [], [], []
+    for no, f in _rows(path):
+        if len(f) < 3:
+            raise PopulationError(f"{path}, line {no}: a detector line needs id, x and y, got {' '.join(f)!r}")
+        try:
+            x, y = float(f[1]), float(f[2])
+        except ValueError:
+            raise PopulationError(f"{path}, line {no}: x and y of detector {f[0]} must be numbers, got {f[1]!r}, {f[2]!r}") from None
+        rest = f[3:]
+        cov = []
+        if "/" in rest:
+            cut = rest.index("/")
+            rest, cov = rest[:cut], rest[cut + 1:]
+        elif rest and rest[-1].startswith("/"):
+            cov = [rest[-1][1:]]
+            rest = rest[:-1]
+        if rest:
+            try:
+                u = [float(c) for c in rest[0]] if binary_usage and len(rest) == 1 else [float(v) for v in rest]
+            except ValueError:
+                raise PopulationError(f"{path}, line {no}: usage of detector {f[0]} must be 0/1 digits or numbers, "
+                                      f"got {' '.join(rest)!r}") from None
+            usage.append(u)
+        traps.append((f[0], x, y))
+        covs.append(cov)
+    frame = pd.DataFrame(traps, columns=["trapID", "x", "y"])
+    if frame["trapID"].duplicated().any():
+        raise PopulationError(f"{path}: duplicate detector id {frame['trapID'][frame['trapID'].duplicated()].iloc[0]}")
+    ncov = max(len(c) for c in covs)
+    for j in range(ncov):
+        frame[f"cov{j + 1}"] = [c[j] if j < len(c) else None for c in covs]
+    if usage:
+        if len(usage) != len(traps) or len({len(u) for u in usage}) != 1:
+            raise PopulationError(f"{path}: usage must be given for every detector and for the same number of occasions")
+        return frame, np.array(usage)
+    return frame, None
+
+
+def read_captures(path: str | Path, traps: pd.DataFrame, fmt: str | None = None,
+                  covariate_names: list[str] | None = None) -> pd.DataFrame:
+    """Capture records (session, animal, occasion, trapID, covariates) from a secr capture file, either layout."""
+    rows = _rows(path)
+    width = {len(f) for _, f in rows}
+    if len(width) != 1:
+        raise PopulationError(f"{path}: lines have different numbers of fields ({sorted(width)})")
+    nf = width.pop()
+    if nf < 4:
+        raise PopulationError(f"{path}: a capture line needs session, animal, occasion and detector (or x y)")
+    frame = pd.DataFrame([f for _, f in rows], columns=[f"f{i}" for i in range(nf)])
+    lines = np.array([no for no, _ in rows])
+    if fmt is None:
+        # XY when fields 4 and 5 are numbers that are detector coordinates; otherwise the 4th field names a detector.
+        fmt = "trapID"
+        if nf >= 5:
+            xy = frame[["f3", "f4"]].apply(pd.to_numeric, errors="coerce")
+            if xy.notna().all().all():
+                known = pd.MultiIndex.from_frame(traps[["x", "y"]].astype(float))
+                if (known.get_indexer(pd.MultiIndex.from_frame(xy.astype(float))) >= 0).all():
+                    fmt = "XY"
+    if fmt not in FORMATS:
+        raise PopulationError(f"capture file format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    if fmt == "XY":
+        xy = frame[["f3", "f4"]].apply(pd.to_numeric, errors="coerce")
+        bad = xy.isna().any(axis=1).to_numpy()
+        if bad.any():
+            raise PopulationError(f"{path}, line {lines[bad][0]}: x and y must be numbers")
+        # Snap to the layout: coordinates written by other software carry rounding.
+        from scipy.spatial import cKDTree
+
+        dist, idx = cKDTree(traps[["x", "y"]].to_numpy(float)).query(xy.to_numpy(float))
+        far = dist > 1e-6 * max(1.0, np.abs(traps[["x", "y"]].to_numpy(float)).max())
+        if far.any():
+            raise PopulationError(f"{path}, line {lines[far][0]}: no detector at x={xy.iloc[np.flatnonzero(far)[0], 0]}, "
+                                  f"y={xy.iloc[np.flatnonzero(far)[0], 1]}")
+        trap = traps["trapID"].astype(str).to_numpy()[idx]
+        first_cov = 5
+    else:
+        trap = frame["f3"].to_numpy()
+        first_cov = 4
+    occ = pd.to_numeric(frame["f2"], errors="coerce")
+    if occ.isna().any():
+        raise PopulationError(f"{path}, line {lines[occ.isna().to_numpy()][0]}: occasion must be a whole number")
+    out = pd.DataFrame({"session": frame["f0"], "animal": frame["f1"], "occasion": occ.astype(int), "trapID": trap})
+    ncov = nf - first_cov
+    names = covariate_names or [f"cov{j + 1}" for j in range(ncov)]
+    for j in range(ncov):
+        out[names[j]] = frame[f"f{first_cov + j}"].to_numpy()
+    out.attrs["fmt"] = fmt
+    return out
+
+
+def read_capthist(captures: str | Path, traps: str | Path, detector: str = "multi", fmt: str | None = None,
+                  noccasions: int | None = None, binary_usage: bool = True,
+                  covariate_names: list[str] | None = None) -> dict[str, CaptureHistory]:
+    """secr's read.capthist: one CaptureHistory per session, from a capture file and a detector file."""
+    layout, usage = read_traps(traps, binary_usage)
+    caps = read_captures(captures, layout, fmt, covariate_names)
+    covcols = [c for c in caps.columns if c not in ("session", "animal", "occasion", "trapID")]
+    out = {}
+    for session, part in caps.groupby("session", sort=False):
+        cov = part.drop_duplicates("animal")[["animal", *covcols]] if covcols else None
+        if cov is not None:
+            for c in covcols:
+                num = pd.to_numeric(cov[c], errors="coerce")
+                if num.notna().all():
+                    cov[c] = num
+        out[str(session)] = make_capthist(part, layout, usage, noccasions, detector, cov, str(session), str(captures))
+    return out
+
+
+def write_traps(path: str | Path, traps: pd.DataFrame, usage: np.ndarray | None = None) -> Path:
+    """Write a secr detector file (id x y, with usage as numbers when given)."""
+    lines = []
+    for i, (tid, x, y) in enumerate(traps[["trapID", "x", "y"]].itertuples(index=False)):
+        u = ""
+        if usage is not None:
+            row = usage[i]
+            u = " " + (" ".join(f"{v:g}" for v in row))
+        lines.append(f"{tid} {x:.3f} {y:.3f}{u}")
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return Path(path)
+
+
+def write_capthist(path: str | Path, ch: CaptureHistory | dict[str, CaptureHistory], fmt: str = "trapID") -> Path:
+    """Write a secr capture file (session animal occasion trapID, or x y), one line per detection."""
+    sessions = ch if isinstance(ch, dict) else {ch.session: ch}
+    parts = []
+    for s, h in sessions.items():
+        rep = np.repeat(np.arange(len(h.animal)), h.count.astype(int))
+        frame = pd.DataFrame({"session": s, "animal": h.animals[h.animal[rep]], "occasion": h.occasion[rep] + 1})
+        if fmt == "XY":
+            frame["x"] = h.traps["x"].to_numpy()[h.trap[rep]]
+            frame["y"] = h.traps["y"].to_numpy()[h.trap[rep]]
+        else:
+            frame["trapID"] = h.traps["trapID"].to_numpy()[h.trap[rep]]
+        for c in h.covariates.columns:
+            frame[c] = h.covariates[c].to_numpy()[h.animal[rep]]
+        parts.append(frame)
+    pd.concat(parts).to_csv(path, sep=" ", header=False, index=False)
+    return Path(path)
