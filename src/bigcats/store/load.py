@@ -49,11 +49,30 @@ def insert_ignore(conn: Connection, table: str, columns: Sequence[str], data: di
     if n == 0:
         return
     columns = [c for c in columns if data[c].count(None) != n]
-    mark = "?" if conn.dialect.name == "sqlite" else "%s"
     cols = ", ".join(f'"{c}"' for c in columns)
-    sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join([mark] * len(columns))}) ON CONFLICT DO NOTHING'
-    rows = list(zip(*(data[c] for c in columns), strict=True))
-    conn.exec_driver_sql(sql, rows)
+    rows = zip(*(data[c] for c in columns), strict=True)
+    if conn.dialect.name == "postgresql":
+        _copy_ignore(conn, table, cols, rows)
+        return
+    sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join(["?"] * len(columns))}) ON CONFLICT DO NOTHING'
+    conn.exec_driver_sql(sql, list(rows))
+
+
+def _copy_ignore(conn: Connection, table: str, cols: str, rows: Iterable[tuple]) -> None:
+    """PostgreSQL: COPY into a staging table, then one INSERT ... SELECT that skips existing natural keys."""
+    stage = f"_stage_{table}"
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        # Lives until the end of the import's transaction; emptied for every chunk.
+        cur.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" (LIKE "{table}" INCLUDING DEFAULTS) '
+                    "ON COMMIT DROP")
+        cur.execute(f'TRUNCATE "{stage}"')
+        with cur.copy(f'COPY "{stage}" ({cols}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(row)
+        cur.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM "{stage}" ON CONFLICT DO NOTHING')
+    finally:
+        cur.close()
 
 
 def ensure_partner(conn: Connection, code: str, name: str | None = None, country: str | None = None,
