@@ -167,8 +167,7 @@ def write_deployments(conn: Connection, partner_id: int, project_id: int, deploy
                       "name": _sql_values(stations.get("locationName", pd.Series(None, index=stations.index))),
                       "latitude": stations["latitude"].astype(float).tolist(),
                       "longitude": stations["longitude"].astype(float).tolist(),
-                      "coordinate_uncertainty": _sql_values(
-                          stations.get("coordinateUncertainty", pd.Series(None, index=stations.index))),
+                      "coordinate_uncertainty": _ints(stations, "coordinateUncertainty"),
                       "country": _sql_values(tag_country.loc[stations.index].fillna(country or "")
                                              .replace("", None)),
                       "protected_area": _sql_values(tag_area.loc[stations.index]),
