@@ -24,6 +24,12 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _fields(name: str) -> list[str]:
+    from bigcats.exchange.camtrapdp.package import table_schema
+
+    return [f["name"] for f in table_schema(name)["fields"]]
+
+
 def make_package(folder: Path, n_obs: int, n_deployments: int = 200, seed: int = 1) -> None:
     """Write a valid package with n_obs media and one media-level observation per media, in chunks."""
     rng = np.random.default_rng(seed)
@@ -38,14 +44,14 @@ def make_package(folder: Path, n_obs: int, n_deployments: int = 200, seed: int =
         "deploymentStart": (start.strftime("%Y-%m-%dT%H:%M:%S") + "+10:00"),
         "deploymentEnd": "2024-12-31T00:00:00+10:00",
     })
-    deps.to_csv(folder / "deployments.csv", index=False)
+    # Camtrap DP tables carry every field of their schema as a column, filled or not.
+    deps.reindex(columns=_fields("deployments")).to_csv(folder / "deployments.csv", index=False)
     species = np.array(["Panthera tigris altaica", "Panthera pardus orientalis", "Sus scrofa", "Cervus nippon",
                         "Capreolus pygargus", "Meles leucurus"])
     chunk = 250_000
     with open(folder / "media.csv", "w") as fm, open(folder / "observations.csv", "w") as fo:
-        fm.write("mediaID,deploymentID,captureMethod,timestamp,filePath,filePublic,fileName,fileMediatype\n")
-        fo.write("observationID,deploymentID,mediaID,eventID,eventStart,eventEnd,observationLevel,"
-                 "observationType,scientificName,count,classificationMethod,classificationProbability\n")
+        fm.write(",".join(_fields("media")) + "\n")
+        fo.write(",".join(_fields("observations")) + "\n")
         for lo in range(0, n_obs, chunk):
             n = min(chunk, n_obs - lo)
             idx = np.arange(lo, lo + n)
@@ -58,14 +64,14 @@ def make_package(folder: Path, n_obs: int, n_deployments: int = 200, seed: int =
                 "mediaID": mid, "deploymentID": dep, "captureMethod": "activityDetection", "timestamp": ts,
                 "filePath": np.char.add("media/", np.char.add(mid, ".jpg")), "filePublic": "false",
                 "fileName": np.char.add(mid, ".jpg"), "fileMediatype": "image/jpeg",
-            }).to_csv(fm, index=False, header=False)
+            }).reindex(columns=_fields("media")).to_csv(fm, index=False, header=False)
             pd.DataFrame({
                 "observationID": np.char.add("o", idx.astype(str)), "deploymentID": dep, "mediaID": mid,
                 "eventID": np.char.add("e", (idx // 3).astype(str)), "eventStart": ts, "eventEnd": ts,
                 "observationLevel": "media", "observationType": "animal",
                 "scientificName": species[rng.integers(0, len(species), n)], "count": rng.integers(1, 4, n),
                 "classificationMethod": "machine", "classificationProbability": rng.uniform(0.5, 1, n).round(3),
-            }).to_csv(fo, index=False, header=False)
+            }).reindex(columns=_fields("observations")).to_csv(fo, index=False, header=False)
     descriptor = {
         "name": "bench", "id": "bench-package", "profile": "https://raw.githubusercontent.com/tdwg/camtrap-dp/1.0.2/camtrap-dp-profile.json",
         "created": "2024-12-31T00:00:00Z", "contributors": [{"title": "bigcats benchmark"}],
