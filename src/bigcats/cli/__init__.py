@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bigcats.cli import analyse, census, demo, exchange, ingest, maps, population, store
+from bigcats.cli import analyse, census, demo, exchange, ingest, maps, population, report, store
 
 app = typer.Typer(
     name="bigcats",
@@ -26,6 +26,7 @@ app.add_typer(maps.app, name="maps")
 app.command("density")(population.density)
 app.command("movement")(population.movement)
 app.command("homerange")(population.homerange)
+app.command("report")(report.report)
 
 
 def main() -> None:

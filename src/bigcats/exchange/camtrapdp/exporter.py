@@ -12,7 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, select
+import pyarrow as pa
+from pyarrow import csv as pa_csv
+from sqlalchemy import Engine, String, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from bigcats import __version__
@@ -114,8 +116,24 @@ class _Scope:
         return project_ids.map(self.prefix) + source
 
 
+def _frame(rows: list, result) -> pd.DataFrame:
+    # Plain tuples: pandas probes Row objects attribute by attribute, which costs an exception per row.
+    return pd.DataFrame.from_records([tuple(r) for r in rows], columns=list(result.keys()))
+
+
+def _as_text(column):
+    """A DateTime column read as its stored text, parsed later in one vectorised call instead of row by row."""
+    return type_coerce(column, String).label(column.key)
+
+
+def _write_rows(fh, frame: pd.DataFrame) -> None:
+    """Append rows to an open binary CSV file (pyarrow's writer: quotes only where needed)."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pa_csv.write_csv(table, fh, write_options=pa_csv.WriteOptions(include_header=False, quoting_style="needed"))
+
+
 def export_package(engine: Engine, out_dir: str | Path, partner: str | None = None, project: str | None = None,
-                   chunksize: int = 200_000, progress: Progress | None = None) -> ExportResult:
+                   chunksize: int = 50_000, progress: Progress | None = None) -> ExportResult:
     """Write a Camtrap DP 1.0 package of the chosen data to a folder; returns the row counts."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -182,18 +200,18 @@ def export_package(engine: Engine, out_dir: str | Path, partner: str | None = No
         result.rows[OUTAGES_RESOURCE] = len(outages)
 
     media_q = (select(Media.id, Media.deployment_id, Deployment.project_id, Media.source_id, Media.capture_method,
-                      Media.timestamp_utc, Media.utc_offset, Media.file_path, Media.file_public, Media.file_name,
+                      _as_text(Media.timestamp_utc), Media.utc_offset, Media.file_path, Media.file_public, Media.file_name,
                       Media.file_mediatype, Media.sha256, Media.exif, Media.favorite, Media.comments)
                .join(Deployment, Media.deployment_id == Deployment.id)
                .where(Deployment.project_id.in_(scope.ids)).order_by(Media.id))
     media_cols = [f["name"] for f in table_schema("media")["fields"]]
     n = 0
-    with engine.connect() as conn, open(out / "media.csv", "w", encoding="utf-8", newline="") as fh:
-        fh.write(",".join(media_cols) + "\n")
+    with engine.connect() as conn, open(out / "media.csv", "wb") as fh:
+        fh.write((",".join(media_cols) + "\n").encode())
         result_set = conn.execute(media_q.execution_options(yield_per=chunksize))
         for part in result_set.partitions(chunksize):
-            m = pd.DataFrame(part, columns=list(result_set.keys()))
-            pd.DataFrame({
+            m = _frame(part, result_set)
+            frame = pd.DataFrame({
                 "mediaID": scope.ids_with_prefix(m["project_id"], m["source_id"]),
                 "deploymentID": m["deployment_id"].map(dep_ids),
                 "captureMethod": m["capture_method"],
@@ -205,14 +223,17 @@ def export_package(engine: Engine, out_dir: str | Path, partner: str | None = No
                 "exifData": exif_with_hash(m["exif"], m["sha256"]),
                 "favorite": _bool_text(m["favorite"]),
                 "mediaComments": m["comments"],
-            })[media_cols].to_csv(fh, index=False, header=False)
+            })
+            _write_rows(fh, frame[media_cols])
             n += len(m)
             progress("export media", len(m))
     result.rows["media"] = n
 
     alias = aliased(IndividualAlias)
     media_alias = aliased(Media)
-    obs_q = (select(*Observation.__table__.c, Deployment.project_id, Species.scientific_name,
+    obs_cols_db = [_as_text(c) if c.key in ("event_start_utc", "event_end_utc") else c
+                   for c in Observation.__table__.c]
+    obs_q = (select(*obs_cols_db, Deployment.project_id, Species.scientific_name,
                     Individual.code.label("ind_code"), alias.code.label("alias_code"),
                     media_alias.source_id.label("media_source"))
              .join(Deployment, Observation.deployment_id == Deployment.id)
@@ -224,12 +245,11 @@ def export_package(engine: Engine, out_dir: str | Path, partner: str | None = No
              .where(Deployment.project_id.in_(scope.ids)).order_by(Observation.id))
     obs_cols = [f["name"] for f in table_schema("observations")["fields"]]
     n = 0
-    with engine.connect() as conn, open(out / "observations.csv", "w", encoding="utf-8", newline="") as fh:
-        fh.write(",".join(obs_cols) + "\n")
+    with engine.connect() as conn, open(out / "observations.csv", "wb") as fh:
+        fh.write((",".join(obs_cols) + "\n").encode())
         result_set = conn.execute(obs_q.execution_options(yield_per=chunksize))
-        seen_ids: set = set()
         for part in result_set.partitions(chunksize):
-            o = pd.DataFrame(part, columns=list(result_set.keys()))
+            o = _frame(part, result_set)
             # One partner's export speaks its own codes; a joint export speaks the shared catalogue.
             ind = o["alias_code"] if scope.single_partner else o["ind_code"]
             if scope.single_partner:
@@ -265,8 +285,7 @@ def export_package(engine: Engine, out_dir: str | Path, partner: str | None = No
                 "observationTags": o["tags"],
                 "observationComments": o["comments"],
             })
-            frame[obs_cols].to_csv(fh, index=False, header=False)
-            seen_ids.update(o["individual_id"].dropna().astype(int).tolist())
+            _write_rows(fh, frame[obs_cols])
             n += len(o)
             progress("export observations", len(o))
     result.rows["observations"] = n

@@ -1,0 +1,35 @@
+"""The demo's last step: status reports and public brochures of the simulated survey's big cats, in several languages.
+
+Written to OUT/reports/: for each species and language the full status report (HTML and PDF) and the public
+brochure (HTML and PDF, locations generalised to grid cells).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from bigcats.report.builder import build_status
+from bigcats.report.inputs import load_inputs
+from bigcats.report.render import render
+
+DEMO_SPECIES = ("Panthera tigris altaica", "Panthera pardus orientalis")
+
+
+def run_reports(engine: Engine, out: Path, languages: tuple[str, ...] = ("en", "ru", "zh"),
+                species: tuple[str, ...] = DEMO_SPECIES, n_boot: int = 200) -> dict:
+    """Write the status report and brochure of each species in each language to out/reports/; returns the files."""
+    folder = Path(out) / "reports"
+    inputs = load_inputs(engine)
+    seen = set(inputs.frames.observations["scientificName"].dropna()) if not inputs.frames.observations.empty else set()
+    written: dict[str, dict[str, dict[str, str]]] = {}
+    for name in (s for s in species if s in seen):  # a couple of species, each built once for every language
+        status = build_status(inputs, name, "all", "", n_boot=n_boot)
+        files: dict[str, dict[str, str]] = {}
+        for lang in languages:
+            for kind in ("status", "brochure"):
+                rendered = render(status, lang, folder, kind=kind)
+                files[f"{kind}-{lang}"] = {fmt: str(path) for fmt, path in rendered.files.items()}
+        written[name] = files
+    return {"folder": str(folder), "reports": written}

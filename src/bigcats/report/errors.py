@@ -1,0 +1,7 @@
+"""The one exception of bigcats.report: a report that cannot be made, and why."""
+
+from __future__ import annotations
+
+
+class ReportError(ValueError):
+    """A report request or its inputs are wrong (species, area, period, language, missing font...)."""
