@@ -1,7 +1,7 @@
 """`bigcats density`, `bigcats movement`, `bigcats homerange`: SCR density, border movement and home ranges.
 
-For now they read files (secr's capture and detector files; CSV of detections or relocations); the database
-feed comes with the store layer.
+Each reads the database (identified individuals of a species, camera stations and their working days), or files
+when they are given: secr's capture and detector files, CSV of detections or relocations.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from bigcats.cli.common import DbOption, JsonOption, emit, fail
@@ -28,6 +29,25 @@ def _read_table(path: Path, what: str):
         raise PopulationError(f"{what} {path}: cannot read as CSV: {exc}") from None
 
 
+SpeciesOpt = Annotated[str | None, typer.Option("--species", help="Scientific name, e.g. 'Panthera tigris altaica' (database).")]
+CountryOpt = Annotated[str | None, typer.Option("--country", help="Only stations in this country (ISO3, database).")]
+PartnerOpt = Annotated[str | None, typer.Option("--partner", help="Only this partner's stations (database).")]
+
+
+def _db_frames(db: str | None, species: str | None, country: str | None, partner: str | None):
+    """Survey frames from the store for a selection; a clear error when it holds nothing."""
+    from bigcats.population.errors import PopulationError
+    from bigcats.store.db import open_store
+    from bigcats.store.query import load_frames
+
+    frames = load_frames(open_store(db), partner=partner, country=country, species=[species] if species else None)
+    if frames.deployments.empty:
+        where = ", ".join(f"{k} {v}" for k, v in (("country", country), ("partner", partner)) if v) or "the database"
+        raise PopulationError(f"no camera deployments in {where}: import data first "
+                              "(bigcats import camtrap-dp ..., or bigcats demo)")
+    return frames
+
+
 def _xy(frame, crs: str | None):
     """Add projected x, y from longitude/latitude when the table has no x, y."""
     from bigcats.population.movement import project_lonlat
@@ -44,72 +64,144 @@ def _xy(frame, crs: str | None):
 
 @app.command("density")
 def density(
-    captures: Annotated[Path, typer.Option("--captures", help="secr capture file (session animal occasion trapID, or x y).")],
-    traps: Annotated[Path, typer.Option("--traps", help="secr detector file (id x y [usage]).")],
-    detector: Annotated[str, typer.Option("--detector", help="multi, proximity or count.")] = "proximity",
-    buffer: Annotated[float, typer.Option("--buffer", help="Mask buffer around the detectors, metres.")] = 100.0,
-    detectfn: Annotated[str, typer.Option("--detectfn", help="HN, HHN or EX.")] = "HN",
+    captures: Annotated[Path | None, typer.Option("--captures", help="secr capture file (session animal occasion trapID, or x y).")] = None,
+    traps: Annotated[Path | None, typer.Option("--traps", help="secr detector file (id x y [usage]).")] = None,
+    species: SpeciesOpt = None,
+    country: CountryOpt = None,
+    partner: PartnerOpt = None,
+    detector: Annotated[str, typer.Option("--detector", help="multi, proximity or count (files).")] = "proximity",
+    buffer: Annotated[float | None, typer.Option("--buffer", help="Mask buffer around the detectors, metres (files: 100; database: 4 sigma-hat).")] = None,
+    spacing: Annotated[float | None, typer.Option("--spacing", help="Mask spacing, metres (database; default buffer/8).")] = None,
+    detectfn: Annotated[str | None, typer.Option("--detectfn", help="HN, HHN or EX (files: HN; database: HHN).")] = None,
     cl: Annotated[bool, typer.Option("--cl", help="Conditional likelihood; density derived as secr's derived().")] = False,
     binomial: Annotated[bool, typer.Option("--binomial", help="Binomial rather than Poisson n (full likelihood).")] = False,
     fmt: Annotated[str | None, typer.Option("--format", help="Capture file layout trapID or XY (default: detect).")] = None,
-    nx: Annotated[int, typer.Option("--nx", help="Mask cells across (secr's nx).")] = 64,
+    nx: Annotated[int, typer.Option("--nx", help="Mask cells across (secr's nx; files).")] = 64,
     covariate: Annotated[str | None, typer.Option("--covariate", help="Individual class covariate on g0 and sigma (needs --cl).")] = None,
+    partial_days: Annotated[bool, typer.Option("--partial-days", help="Count days of partial camera effort as fractions (database; default: full days only).")] = False,
+    joint: Annotated[bool, typer.Option("--joint", help="Also fit each country alone and compare the sum with the joint N (database).")] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Fit spatially explicit capture-recapture (secr's secr.fit) and report density per ha and per 100 km²."""
+    """Fit spatially explicit capture-recapture (secr's secr.fit) and report density per ha and per 100 km².
+
+    With --captures and --traps it reads secr's files; otherwise it takes the identified individuals of --species
+    from the database, camera stations as proximity detectors and local days as occasions, on a mask of land
+    around the stations, and adds expected N in each country's part.
+    """
     from bigcats.population.errors import PopulationError
-    from bigcats.population.mask import make_mask
-    from bigcats.population.scr import fit_scr, region_n
-    from bigcats.population.secr_io import read_capthist
 
     try:
-        sessions = read_capthist(captures, traps, detector=detector, fmt=fmt)
-        results = {}
-        for name, ch in sessions.items():
-            mask = make_mask(ch.xy, buffer, nx=nx)
-            fit = fit_scr(ch, mask, detectfn=detectfn, likelihood="conditional" if cl else "full",
-                          distribution="binomial" if binomial else "poisson", covariate=covariate)
-            out = fit.to_dict()
-            whole = region_n(fit, [True] * len(mask))
-            out["N_mask"] = {k: whole[k] for k in ("area_ha", "E.N", "E.N.SE", "E.N.lcl", "E.N.ucl", "R.N", "R.N.SE")}
-            results[name] = out
+        if captures is None and traps is None:
+            results = {"1": _density_from_db(db, species, country, partner, buffer, spacing, detectfn or "HHN", cl,
+                                             binomial, partial_days, joint, covariate)}
+        elif captures is None or traps is None:
+            raise PopulationError("give both --captures and --traps (secr files), or neither to read the database")
+        else:
+            results = _density_from_files(captures, traps, detector, 100.0 if buffer is None else buffer,
+                                          detectfn or "HN", cl, binomial, fmt, nx, covariate)
     except PopulationError as exc:
         fail(str(exc))
         return
     result = next(iter(results.values())) if len(results) == 1 else {"sessions": results}
-    table = Table(title=f"SCR density ({detector}, {detectfn}, {'CL' if cl else 'full'})")
+    first = next(iter(results.values()))
+    table = Table(title=f"SCR density ({first['detector']}, {first['detectfn']}, {'CL' if cl else 'full'})"
+                        + (f": {species}" if species and captures is None else ""))
     for col in ("session", "parameter", "estimate", "SE", "lcl", "ucl"):
         table.add_column(col)
     for name, out in results.items():
         for row in out["estimates"]:
-            table.add_row(name, row["parameter"], f"{row['estimate']:.5g}", f"{row['SE']:.4g}", f"{row['lcl']:.4g}", f"{row['ucl']:.4g}")
+            # Class parameters are named like sigma[female]: escaped, or rich reads the brackets as markup.
+            table.add_row(name, escape(row["parameter"]), f"{row['estimate']:.5g}", f"{row['SE']:.4g}", f"{row['lcl']:.4g}", f"{row['ucl']:.4g}")
         d = out["density_per_100km2"]
         table.add_row(name, "D per 100 km²", f"{d['estimate']:.4g}", f"{d['SE']:.4g}", f"{d['lcl']:.4g}", f"{d['ucl']:.4g}")
+        for area in out.get("areas", []):
+            table.add_row(name, f"E(N) {area['area']} ({area['area_km2']:.0f} km²)", f"{area['E.N']:.4g}",
+                          f"{area['E.N.SE']:.4g}", f"{area['E.N.lcl']:.4g}", f"{area['E.N.ucl']:.4g}")
+        jv = out.get("joint_vs_separate")
+        if jv:
+            table.add_row(name, "sum of country-only N", f"{jv['sum_of_countries_N']:.4g}", "", "", "")
         table.add_row(name, "-LL / AIC", f"{out['negloglik']:.5f}", f"{out['AIC']:.3f}", "", "")
     emit(result, as_json, human=table)
 
 
+def _density_from_files(captures: Path, traps: Path, detector: str, buffer: float, detectfn: str, cl: bool,
+                        binomial: bool, fmt: str | None, nx: int, covariate: str | None) -> dict:
+    from bigcats.population.mask import make_mask
+    from bigcats.population.scr import fit_scr, region_n
+    from bigcats.population.secr_io import read_capthist
+
+    sessions = read_capthist(captures, traps, detector=detector, fmt=fmt)
+    results = {}
+    for name, ch in sessions.items():
+        mask = make_mask(ch.xy, buffer, nx=nx)
+        fit = fit_scr(ch, mask, detectfn=detectfn, likelihood="conditional" if cl else "full",
+                      distribution="binomial" if binomial else "poisson", covariate=covariate)
+        out = fit.to_dict()
+        whole = region_n(fit, [True] * len(mask))
+        out["N_mask"] = {k: whole[k] for k in ("area_ha", "E.N", "E.N.SE", "E.N.lcl", "E.N.ucl", "R.N", "R.N.SE")}
+        results[name] = out
+    return results
+
+
+def _density_from_db(db: str | None, species: str | None, country: str | None, partner: str | None,
+                     buffer: float | None, spacing: float | None, detectfn: str, cl: bool, binomial: bool,
+                     partial_days: bool, joint: bool, covariate: str | None) -> dict:
+    from bigcats.population.errors import PopulationError
+    from bigcats.population.from_store import fit_species, n_by_side
+    from bigcats.population.movement import joint_vs_separate
+
+    if not species:
+        raise PopulationError("give --species (e.g. 'Panthera tigris altaica') to fit from the database, "
+                              "or --captures and --traps for secr files")
+    frames = _db_frames(db, species, country, partner)
+    inputs, fit = fit_species(frames, species, buffer=buffer, spacing=spacing, detectfn=detectfn,
+                              full_days_only=not partial_days, likelihood="conditional" if cl else "full",
+                              distribution="binomial" if binomial else "poisson", covariate=covariate)
+    out = {"species": species, "selection": {"country": country, "partner": partner}, **fit.to_dict(),
+           "data": inputs.summary(), "areas": n_by_side(fit, inputs.mask_side).to_dict(orient="records")}
+    if joint:
+        if covariate:
+            raise PopulationError("--joint compares models without covariates; leave out --covariate")
+        table = joint_vs_separate(inputs.capthist, inputs.mask, inputs.trap_side, inputs.mask_side, inputs.buffer_m,
+                                  detectfn=detectfn)
+        out["joint_vs_separate"] = {
+            "table": table.to_dict(orient="records"),
+            "joint_N": float(table.loc[(table["analysis"] == "joint") & (table["area"] == "whole"), "N"].iloc[0]),
+            "sum_of_countries_N": float(table.loc[table["area"] == "sum of countries", "N"].iloc[0])}
+    return out
+
+
 @app.command("movement")
 def movement(
-    detections: Annotated[Path, typer.Argument(help="CSV: individualID, x, y (or longitude, latitude), timestamp, country.")],
+    detections: Annotated[Path | None, typer.Argument(help="CSV: individualID, x, y (or longitude, latitude), timestamp, country; omit to read the database.")] = None,
+    species: SpeciesOpt = None,
+    country: CountryOpt = None,
+    partner: PartnerOpt = None,
     crs: Annotated[str | None, typer.Option("--crs", help="Projected CRS for longitude/latitude (default: UTM zone).")] = None,
     map_path: Annotated[Path | None, typer.Option("--map", help="Also write a map (.png or .svg).")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Per individual: detections per country, first/last seen, border crossings, longest distance; per species/year."""
+    """Per individual: detections per country, first/last seen, border crossings, longest distance; per species/year.
+
+    Without a file it reads the identified individuals (of --species, or every species) from the database.
+    """
     from bigcats.population.errors import PopulationError
     from bigcats.population.movement import individual_movement, species_year_summary
 
     try:
-        frame = _xy(_read_table(detections, "detections"), crs)
+        countries = None
+        if detections is None:
+            frame, countries = _db_detections(db, species, country, partner, crs)
+        else:
+            frame = _xy(_read_table(detections, "detections"), crs)
         per = individual_movement(frame)
         by_year = species_year_summary(frame)
         if map_path is not None:
             from bigcats.population.maps import movement_map
 
-            movement_map(map_path, frame)
+            movement_map(map_path, frame, countries)
     except PopulationError as exc:
         fail(str(exc))
         return
@@ -125,34 +217,84 @@ def movement(
 
 @app.command("homerange")
 def homerange(
-    relocations: Annotated[Path, typer.Argument(help="CSV: individualID, x, y (or longitude, latitude).")],
+    relocations: Annotated[Path | None, typer.Argument(help="CSV: individualID, x, y (or longitude, latitude); omit to read the database.")] = None,
+    species: SpeciesOpt = None,
+    country: CountryOpt = None,
+    partner: PartnerOpt = None,
     method: Annotated[str, typer.Option("--method", help="mcp, href or lscv.")] = "mcp",
-    percent: Annotated[float, typer.Option("--percent", help="Percent of points (MCP) or volume (kernel).")] = 95.0,
+    percent: Annotated[float | None, typer.Option("--percent", help="Percent of points (MCP) or volume (kernel); default 95, or 100 for an MCP of camera stations from the database.")] = None,
+    min_detections: Annotated[int, typer.Option("--min-detections", help="Fewest detections for a home range (database).")] = 5,
+    min_stations: Annotated[int, typer.Option("--min-stations", help="Fewest distinct stations for a home range (database).")] = 3,
     crs: Annotated[str | None, typer.Option("--crs", help="Projected CRS for longitude/latitude (default: UTM zone).")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Home-range area per individual: minimum convex polygon, or kernel with href or LSCV bandwidth."""
-    from bigcats.population.errors import PopulationError
-    from bigcats.population.homerange import kernel_home_range, mcp
+    """Home-range area per individual: minimum convex polygon, or kernel with href or LSCV bandwidth.
 
+    Without a file it takes the camera stations where each identified cat of --species was detected (individuals
+    with at least --min-detections at --min-stations stations) and adds each home range's share in each country.
+    """
+    from bigcats.population.errors import PopulationError
+    from bigcats.population.homerange import country_share, kernel_home_range, mcp
+
+    skipped: list[str] = []
     try:
-        frame = _read_table(relocations, "relocations")
-        if "Name" in frame.columns and "individualID" not in frame.columns:
-            frame = frame.rename(columns={"Name": "individualID"})
-        frame = _xy(frame, crs)
-        if method == "mcp":
-            hr = mcp(frame, percent).drop(columns=["geometry"])
-        elif method in ("href", "lscv"):
-            hr = kernel_home_range(frame, percent, h="href" if method == "href" else "LSCV").drop(columns=["cells"])
-        else:
+        if method not in ("mcp", "href", "lscv"):
             raise PopulationError(f"method must be mcp, href or lscv, got {method!r}")
+        countries = None
+        if relocations is None:
+            if not species:
+                raise PopulationError("give --species to compute home ranges from the database, or a relocations CSV")
+            frame, countries = _db_detections(db, species, country, partner, crs)
+            g = frame.groupby("individualID")
+            enough = (g.size() >= min_detections) & (g["locationID"].nunique() >= min_stations)
+            skipped = sorted(enough.index[~enough])
+            if not enough.any():
+                raise PopulationError(f"no {species} was detected {min_detections} times at {min_stations} stations "
+                                      f"or more ({len(skipped)} individuals have fewer)")
+            frame = frame[frame["individualID"].isin(enough.index[enough])]
+        else:
+            frame = _read_table(relocations, "relocations")
+            if "Name" in frame.columns and "individualID" not in frame.columns:
+                frame = frame.rename(columns={"Name": "individualID"})
+            frame = _xy(frame, crs)
+        if percent is None:
+            # Camera relocations repeat a few station points: a 95% rule would drop whole stations.
+            percent = 100.0 if relocations is None and method == "mcp" else 95.0
+        if method == "mcp":
+            hr = mcp(frame, percent)
+        else:
+            hr = kernel_home_range(frame, percent, h="href" if method == "href" else "LSCV")
+        if countries:
+            shares = country_share(hr, countries)
+            hr = hr.join(shares.drop(columns="individualID").loc[:, lambda t: t.fillna(0).sum() > 0])
+        hr = hr.drop(columns=[c for c in ("geometry", "cells") if c in hr.columns])
     except PopulationError as exc:
         fail(str(exc))
         return
     table = Table(title=f"Home ranges ({method}, {percent:g}%)")
     table.add_column("individual")
     table.add_column("area (ha)", justify="right")
-    for r in hr.itertuples():
-        table.add_row(str(r.individualID), f"{r.area_ha:.3f}")
-    emit({"method": method, "percent": percent, "home_ranges": hr.to_dict(orient="records")}, as_json, human=table)
+    share_cols = [c for c in hr.columns if c.startswith("share_")]
+    for c in share_cols:
+        table.add_column(f"in {c.removeprefix('share_')}", justify="right")
+    for r in hr.to_dict(orient="records"):
+        table.add_row(str(r["individualID"]), f"{r['area_ha']:.3f}", *[f"{r[c]:.0%}" if r[c] == r[c] else "–" for c in share_cols])
+    emit({"method": method, "percent": percent, "species": species, "home_ranges": hr.to_dict(orient="records"),
+          "skipped_individuals": skipped}, as_json, human=table)
+
+
+def _db_detections(db: str | None, species: str | None, country: str | None, partner: str | None,
+                   crs: str | None) -> tuple:
+    """Identified cats' records at their stations (projected) and the country outlines near them, same CRS."""
+    import shapely
+
+    from bigcats.population.from_store import country_outlines, identified_detections, station_layout
+
+    frames = _db_frames(db, species, country, partner)
+    stations, proj, _ = station_layout(frames.deployments, crs)
+    frame = identified_detections(frames, species, stations=stations)
+    xy = stations[["x", "y"]].to_numpy(float)
+    box = shapely.buffer(shapely.box(*xy.min(0), *xy.max(0)), 20_000)
+    near = {k: shapely.intersection(g, box) for k, g in country_outlines(proj).items()}
+    return frame, {k: g for k, g in near.items() if not g.is_empty}
