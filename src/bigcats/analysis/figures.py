@@ -85,6 +85,36 @@ def rai_map_figure(rai: pd.DataFrame, stations: pd.DataFrame, species: str, stem
     sc = ax.scatter(part.loc[~zero, "longitude"], part.loc[~zero, "latitude"], s=20 + 200 * part.loc[~zero, "rai"] / top,
                     c=part.loc[~zero, "rai"], cmap="viridis", alpha=0.8, edgecolors="k", linewidths=0.3)
     fig.colorbar(sc, ax=ax, label="events per 100 trap-nights")
-    ax.set(xlabel="longitude", ylabel="latitude", title=f"{species}: relative abundance by station", aspect="equal")
+    ax.set(xlabel="longitude", ylabel="latitude", title=f"{species}\nrelative abundance by station", aspect="equal")
     ax.legend(frameon=False, loc="best")
+    return _save(fig, stem)
+
+
+def activity_curves_figure(fits: dict[str, ActivityFit], stem: Path, reference: dict[str, np.ndarray] | None = None,
+                           title: str = "Daily activity") -> list[Path]:
+    """One panel per species: fitted activity (per hour) with its band, and a reference (e.g. the truth) dashed."""
+    if not fits:
+        raise AnalysisError("figures: no activity fits to draw")
+    n = len(fits)
+    cols = min(2, n)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.2 * rows), squeeze=False, sharex=True)
+    scale = TWO_PI / 24  # density per radian to density per hour
+    for ax, (name, fit) in zip(axes.ravel(), fits.items()):
+        hours = fit.grid / TWO_PI * 24
+        ax.fill_between(hours, fit.lower * scale, fit.upper * scale, color="tab:blue", alpha=0.2, linewidth=0,
+                        label="95% band")
+        ax.plot(hours, fit.density * scale, color="tab:blue", label=f"estimate (n={fit.n})")
+        if reference is not None and name in reference:
+            ref = np.asarray(reference[name], dtype=float)
+            if ref.shape != fit.grid.shape:
+                raise AnalysisError(f"figures: reference curve for {name} does not match the fit's time grid")
+            ax.plot(hours, ref * scale, color="k", linestyle="--", label="truth")
+        ax.set(xlim=(0, 24), xticks=range(0, 25, 6), title=name, ylabel="density (per hour)")
+    for ax in axes.ravel()[n:]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("time of day (h)")
+    axes.ravel()[0].legend(frameon=False, fontsize="small")
+    fig.suptitle(title)
     return _save(fig, stem)
