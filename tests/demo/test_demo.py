@@ -16,7 +16,7 @@ from bigcats.store.db import open_store, table_counts
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
-    res = CliRunner().invoke(app, ["demo", "--out", str(out), "--seed", "3", "--json"])
+    res = CliRunner().invoke(app, ["demo", "--out", str(out), "--seed", "3", "--language", "en", "--json"])
     assert res.exit_code == 0, res.output
     return out, json.loads(res.stdout)
 
@@ -50,7 +50,7 @@ def test_demo_is_reproducible_and_idempotent(demo, tmp_path):
     out, first = demo
     engine = open_store(first["db"])
     before = table_counts(engine)
-    res = CliRunner().invoke(app, ["demo", "--out", str(out), "--seed", "3", "--json"])
+    res = CliRunner().invoke(app, ["demo", "--out", str(out), "--seed", "3", "--no-reports", "--json"])
     assert res.exit_code == 0, res.output
     again = json.loads(res.stdout)
     assert again["summary"] == first["summary"]
@@ -58,3 +58,16 @@ def test_demo_is_reproducible_and_idempotent(demo, tmp_path):
     after = table_counts(engine)
     assert {k: v for k, v in after.items() if k != "intake_batch"} == \
         {k: v for k, v in before.items() if k != "intake_batch"}
+
+
+def test_demo_runs_every_step_of_the_system(demo):
+    out, result = demo
+    assert result["analytics"]["truth_checks"], "the analyses were checked against the simulation's truth"
+    for sp in ("Panthera tigris altaica", "Panthera pardus orientalis"):
+        pop = result["population"]["species"][sp]
+        d = pop["estimates"]["D_per_100km2"]
+        assert d["lcl"] < d["estimate"] < d["ucl"]
+        files = result["reports"]["reports"][sp]
+        for kind in ("status-en", "brochure-en"):
+            for path in files[kind].values():
+                assert (out / "reports").exists() and __import__("pathlib").Path(path).stat().st_size > 1000

@@ -15,6 +15,9 @@ from bigcats.cli.common import DbOption, JsonOption, console, emit
 def demo(
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same survey.")] = 1,
     out: Annotated[Path, typer.Option(help="Folder for the packages, figures and reports.")] = Path("bigcats-demo"),
+    language: Annotated[list[str] | None, typer.Option(help="Report languages: en, ru, zh, mn; repeat for several "
+                                                       "(default: en, ru, zh).")] = None,
+    no_reports: Annotated[bool, typer.Option("--no-reports", help="Skip the PDF/HTML reports.")] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -25,7 +28,8 @@ def demo(
     from bigcats.demo.pipeline import run_demo
 
     with console.status("starting") as status:
-        result = run_demo(out, db=db, seed=seed, step=(lambda m: None) if as_json else status.update)
+        result = run_demo(out, db=db, seed=seed, step=(lambda m: None) if as_json else status.update,
+                          languages=tuple(language or ("en", "ru", "zh")), reports=not no_reports)
     emit(result.to_dict(), as_json, human=_tables(result.to_dict()))
 
 
@@ -51,4 +55,24 @@ def _tables(r: dict) -> Group:
         cats.add_row(sp, *[str(ind["per_side"].get(c, 0)) for c in sides], str(ind["on_both_sides"]),
                      f"{t.get('true_N', '?')} / {t.get('true_detected', '?')} / "
                      f"{t.get('true_detected_on_both_sides', '?')}")
-    return Group(survey, cats, f"Database: {r['db']}\nPackages and summary.json: {r['out']}")
+    numbers = Table(title="How many cats: spatial capture-recapture beside the simulation's truth")
+    for col in ("species", "density /100 km² [95% CI]", "truth", "N whole area", "sum of country-only N"):
+        numbers.add_column(col, justify="right" if col != "species" else "left")
+    for sp, res in sorted(r.get("population", {}).get("species", {}).items()):
+        if "error" in res:
+            numbers.add_row(sp, res["error"], "", "", "")
+            continue
+        d = res["estimates"]["D_per_100km2"]
+        jvs = res.get("joint_vs_separate", {})
+        numbers.add_row(sp, f"{d['estimate']:.2f} [{d['lcl']:.2f}, {d['ucl']:.2f}]",
+                        f"{(res.get('truth') or {}).get('density_per_100km2', float('nan')):.2f}",
+                        f"{jvs.get('joint_N', float('nan')):.1f}", f"{jvs.get('sum_of_countries_N', float('nan')):.1f}")
+    checks = r.get("analytics", {}).get("truth_checks", [])
+    inside = sum(bool(c.get("inside")) for c in checks) if isinstance(checks, list) else 0
+    lines = [f"Database: {r['db']}", f"Packages and summary.json: {r['out']}",
+             f"Analyses (tables, figures): {r['out']}/analytics; numbers and maps: {r['out']}/population"]
+    if isinstance(checks, list) and checks:
+        lines.append(f"Activity, overlap and occupancy: {inside} of {len(checks)} truth checks inside their 95% CI")
+    if r.get("reports"):
+        lines.append(f"Reports and brochures (HTML, PDF): {r['reports'].get('folder')}")
+    return Group(survey, cats, numbers, "\n".join(lines))

@@ -14,6 +14,9 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from bigcats.analysis.survey_summary import survey_summary
+from bigcats.demo.analytics import run_analytics
+from bigcats.demo.population import run_population
+from bigcats.demo.reports import run_reports
 from bigcats.exchange.camtrapdp.importer import import_package
 from bigcats.exchange.camtrapdp.writer import write_package
 from bigcats.simulate.survey import SimulatedSurvey, simulate_survey
@@ -35,11 +38,15 @@ class DemoResult:
     imports: dict[str, dict] = field(default_factory=dict)
     summary: dict = field(default_factory=dict)
     truth: dict = field(default_factory=dict)
+    analytics: dict = field(default_factory=dict)
+    population: dict = field(default_factory=dict)
+    reports: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """The result as a plain dictionary for JSON output."""
         return {"out": str(self.out), "db": self.db_url, "packages": self.packages, "imports": self.imports,
-                "summary": self.summary, "truth": self.truth}
+                "summary": self.summary, "truth": self.truth, "analytics": self.analytics,
+                "population": self.population, "reports": self.reports}
 
 
 def catalogue_codes(survey: SimulatedSurvey) -> pd.DataFrame:
@@ -68,9 +75,25 @@ def write_partner_packages(survey: SimulatedSurvey, folder: Path) -> dict[str, P
     return paths
 
 
+def population_for_report(population: dict) -> dict[str, dict]:
+    """The population step's estimates in the shape the report takes (numbers per region, movement per animal)."""
+    out = {}
+    for species, res in population.get("species", {}).items():
+        if "error" in res:
+            continue
+        d = res["estimates"]["D_per_100km2"]
+        rows = [{"region": "all" if a["area"] == "whole" else a["area"], "density": d["estimate"],
+                 "densityLower": d["lcl"], "densityUpper": d["ucl"], "N": a["E.N"], "NLower": a["E.N.lcl"],
+                 "NUpper": a["E.N.ucl"], "method": "SCR"} for a in res["areas"]]
+        movement = pd.DataFrame(res["movement"]["individuals"]).assign(scientificName=species)
+        out[species] = {"population": rows, "movement": movement}
+    return out
+
+
 def run_demo(out: str | Path = "bigcats-demo", db: str | None = None, seed: int = 1,
-             step: Step | None = None) -> DemoResult:
-    """Simulate, write each partner's package, import them all into one database, and summarise."""
+             step: Step | None = None, languages: tuple[str, ...] = ("en", "ru", "zh"),
+             reports: bool = True) -> DemoResult:
+    """Simulate, exchange, import, analyse, estimate numbers and write the reports of a transboundary survey."""
     step = step or (lambda message: None)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -89,8 +112,17 @@ def run_demo(out: str | Path = "bigcats-demo", db: str | None = None, seed: int 
         result.packages[code] = str(path)
         result.imports[code] = imported.added
     step("summarising from the database")
-    result.summary = survey_summary(load_frames(engine))
+    frames = load_frames(engine)
+    result.summary = survey_summary(frames)
     result.truth = survey.summary()
+    step("effort, relative abundance, activity, overlap and occupancy")
+    result.analytics = run_analytics(frames, survey.truth, out / "analytics")
+    step("density, movement across the border and home ranges")
+    result.population = run_population(frames, survey.truth, out / "population")
+    if reports:
+        step("status reports and brochures in " + ", ".join(languages))
+        result.reports = run_reports(engine, out, languages=languages,
+                                     estimates=population_for_report(result.population))
     (out / "summary.json").write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str),
                                       encoding="utf-8")
     return result

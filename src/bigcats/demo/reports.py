@@ -18,14 +18,20 @@ DEMO_SPECIES = ("Panthera tigris altaica", "Panthera pardus orientalis")
 
 
 def run_reports(engine: Engine, out: Path, languages: tuple[str, ...] = ("en", "ru", "zh"),
-                species: tuple[str, ...] = DEMO_SPECIES, n_boot: int = 200) -> dict:
-    """Write the status report and brochure of each species in each language to out/reports/; returns the files."""
+                species: tuple[str, ...] = DEMO_SPECIES, n_boot: int = 200,
+                estimates: dict[str, dict] | None = None) -> dict:
+    """Write the status report and brochure of each species in each language to out/reports/; returns the files.
+
+    `estimates` gives, per species, what other steps estimated: `population` rows and a `movement` table.
+    """
     folder = Path(out) / "reports"
     inputs = load_inputs(engine)
     seen = set(inputs.frames.observations["scientificName"].dropna()) if not inputs.frames.observations.empty else set()
     written: dict[str, dict[str, dict[str, str]]] = {}
     for name in (s for s in species if s in seen):  # a couple of species, each built once for every language
-        status = build_status(inputs, name, "all", "", n_boot=n_boot)
+        extra = (estimates or {}).get(name, {})
+        status = build_status(inputs, name, "all", "", n_boot=n_boot, population=extra.get("population"),
+                              movement=extra.get("movement"))
         files: dict[str, dict[str, str]] = {}
         for lang in languages:
             for kind in ("status", "brochure"):
