@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bigcats.cli import analyse, census, demo, exchange, ingest, maps, population, report, store
+from bigcats.cli import analyse, census, demo, exchange, ingest, maps, population, report, serve, store, users
 
 app = typer.Typer(
     name="bigcats",
@@ -27,6 +27,8 @@ app.command("density")(population.density)
 app.command("movement")(population.movement)
 app.command("homerange")(population.homerange)
 app.command("report")(report.report)
+app.command("serve")(serve.serve)
+app.add_typer(users.app, name="users")
 
 
 def main() -> None:

@@ -43,4 +43,4 @@ def store_intake(engine: Engine, frames: SurveyFrames, report: IntakeReport, par
             metadata={"id": project_code(partner, source), "name": project_code(partner, source).lower(),
                       "title": f"{fmt} intake of {Path(str(source)).name}"})
         return import_package(engine, path, partner, partner_name=partner_name, country=country,
-                              source=str(source), fmt=fmt, report=report.to_dict())
+                              source=str(source), fmt=fmt, report=report.to_dict(), profile=False)

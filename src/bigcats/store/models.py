@@ -243,3 +243,8 @@ TABLES_IN_ORDER = [
     Partner, Project, Species, Station, Deployment, DeploymentOutage, Media, Individual, IndividualAlias,
     Observation, IntakeBatch,
 ]
+
+
+# Tables of the other capabilities live in their own modules; importing them here puts them on the one metadata
+# that the migrations are checked against.
+from bigcats.store import models_access  # noqa: E402, F401

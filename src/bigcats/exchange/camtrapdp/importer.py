@@ -167,18 +167,20 @@ def _project_code(descriptor: dict, source: Path) -> str:
 
 def import_package(engine: Engine, path: str | Path, partner: str, partner_name: str | None = None,
                    country: str | None = None, chunksize: int = 100_000, progress: Progress = _noop,
-                   source: str | None = None, fmt: str = "camtrap-dp", report: dict | None = None
-                   ) -> ImportResult:
+                   source: str | None = None, fmt: str = "camtrap-dp", report: dict | None = None,
+                   profile: bool = True) -> ImportResult:
     """Import a Camtrap DP package for a partner; all-or-nothing, and a second import of it adds nothing.
 
     One streaming pass: each chunk is checked and written inside one transaction, which is rolled back if any
     problem turns up anywhere in the package, so the database is exactly as before. `source`, `fmt` and `report`
-    describe where the data really came from when a reader wrote the package (kept in the intake record).
+    describe where the data really came from when a reader wrote the package (kept in the intake record);
+    `profile=False` skips the package-metadata profile for packages bigcats wrote itself from a partner's files
+    (whose tables are still checked in full).
     """
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     package = open_package(path)
     try:
-        checker = _Checker(package, chunksize, progress)
+        checker = _Checker(package, chunksize, progress, profile)
         if checker.fatal():
             raise DataError(checker.problems, f"package {path}")
         deployments = checker.deployments()

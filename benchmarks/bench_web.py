@@ -1,0 +1,244 @@
+"""Benchmark: the web application on PostgreSQL holding many observations, browsed by concurrent users.
+
+    .venv/bin/python benchmarks/bench_web.py [--observations 1000000] [--users 50] [--seconds 60] [--quick]
+                                             [--workers 2] [--pg URL] [--keep-db]
+
+Builds a PostgreSQL database with benchmarks/bench_exchange.py's simulated package (tigers and leopards among
+the species, so the visibility rules do real work), marks some tiger observations as catalogue individuals,
+adds users and a public sharing agreement, starts uvicorn in a subprocess on loopback, and lets N simulated
+users (half signed in as members, half public) browse the map, the catalogue and the dashboard in a loop.
+Reports requests per second, latency percentiles and errors per route, and the server's peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+PASSWORD = "bench-password-1"
+SPECIES = ["Panthera tigris altaica", "Panthera pardus orientalis", "Sus scrofa", "Cervus nippon"]
+
+
+def _pg_base(url: str | None) -> str:
+    if url:
+        return url
+    out = subprocess.run(["bash", str(ROOT / "scripts" / "postgres.sh"), "start"], capture_output=True, text=True,
+                         check=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+def build_database(base: str, n_obs: int, n_deployments: int) -> tuple[str, dict]:
+    """A new PostgreSQL database holding the simulated survey, users and a public agreement; step timings."""
+    from sqlalchemy import create_engine, text
+
+    import bigcats.store.models_access  # noqa: F401
+    from bench_exchange import make_package
+    from bigcats.exchange.camtrapdp.importer import import_package
+    from bigcats.store.db import open_store
+    from bigcats.web.api.admin import add_user
+
+    name = f"bench_web_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = base.rsplit("/", 1)[0] + "/" + name
+    steps = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        make_package(Path(tmp) / "pkg", n_obs, n_deployments)
+        steps["make package"] = time.perf_counter() - t
+        t = time.perf_counter()
+        engine = open_store(url)
+        import_package(engine, Path(tmp) / "pkg", "BENCH", country="RUS")
+        steps["import (PostgreSQL)"] = time.perf_counter() - t
+    t = time.perf_counter()
+    with engine.begin() as conn:
+        pid = conn.execute(text("SELECT id FROM partner WHERE code = 'BENCH'")).scalar_one()
+        conn.execute(text("UPDATE station SET country = 'RUS' WHERE country IS NULL"))
+        tiger = conn.execute(text("SELECT id FROM species WHERE scientific_name = 'Panthera tigris altaica'")
+                             ).scalar_one()
+        # 60 catalogue tigers, each observation of every 25th tiger photo assigned to one of them.
+        conn.execute(text("INSERT INTO individual (species_id, code, sex) SELECT :sp, 'AT-' || g, "
+                          "CASE WHEN g % 2 = 0 THEN 'male' ELSE 'female' END FROM generate_series(1, 60) g"),
+                     {"sp": tiger})
+        conn.execute(text("UPDATE observation o SET individual_id = i.id FROM individual i "
+                          "WHERE o.species_id = :sp AND o.id % 25 = 0 AND i.code = 'AT-' || (o.id % 60 + 1)"),
+                     {"sp": tiger})
+        conn.execute(text("INSERT INTO sharing_agreement (owner_partner_id, grantee_partner_id, exact_locations, "
+                          "created_at) VALUES (:p, NULL, false, now())"), {"p": pid})
+        for i in range(10):
+            add_user(conn, f"member{i}", PASSWORD, pid, "viewer")
+    with engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+        conn.commit()
+        steps["observations"] = conn.execute(text("SELECT count(*) FROM observation")).scalar_one()
+    engine.dispose()
+    steps["users, individuals, ANALYZE"] = time.perf_counter() - t
+    return url, steps
+
+
+def start_server(url: str, workers: int) -> tuple[subprocess.Popen, str]:
+    """uvicorn serving create_app on a free loopback port."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "bigcats.web.app:create_app",
+                             "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+                             "--log-level", "warning", "--no-access-log"],
+                            env={**os.environ, "BIGCATS_DB": url, "OMP_NUM_THREADS": "1"})
+    base = f"http://127.0.0.1:{port}"
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+def _pages(rng: random.Random) -> list[tuple[str, str]]:
+    """One browsing step: a page and the API calls its JavaScript makes."""
+    sp = rng.choice(SPECIES)
+    choice = rng.random()
+    if choice < 0.4:
+        return [("map page", "/map"), ("stations.geojson", "/api/stations.geojson"),
+                ("map detections", f"/api/map/detections.geojson?species={sp}")]
+    if choice < 0.7:
+        return [("catalogue page", "/catalogue"), ("individuals api", f"/api/individuals?species={sp}")]
+    return [("dashboard page", "/"), ("dashboard api", f"/api/dashboard?species={sp}&side=RUS")]
+
+
+async def user(base: str, member: int | None, started: asyncio.Event, ready: list, results: list, seed: int,
+               think: tuple[float, float], seconds: float) -> None:
+    """One simulated person: signs in if a member (before the clock starts), then browses until the time is up."""
+    import httpx
+
+    rng = random.Random(seed)
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        await client.get("/login")
+        if member is not None:
+            r = await client.post("/api/auth/login", json={"username": f"member{member}", "password": PASSWORD},
+                                  headers={"X-CSRF-Token": client.cookies.get("bigcats_csrf")})
+            r.raise_for_status()
+        ready.append(seed)
+        await started.wait()
+        await asyncio.sleep(rng.uniform(*think))  # people do not all click at the same instant
+        until = time.monotonic() + seconds
+        while time.monotonic() < until:
+            for label, path in _pages(rng):
+                t = time.perf_counter()
+                try:
+                    r = await client.get(path)
+                    ok = r.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                results.append((label, time.perf_counter() - t, ok))
+            await asyncio.sleep(rng.uniform(*think))  # a person reads the page before the next click
+
+
+async def load(base: str, users: int, seconds: float, think: tuple[float, float] = (0.0, 0.2)
+               ) -> tuple[list, float]:
+    """Sign everyone in, then let them browse for `seconds`; (label, latency, ok) per request and wall time."""
+    results: list = []
+    ready: list = []
+    started = asyncio.Event()
+    tasks = [asyncio.create_task(user(base, i % 10 if i % 2 == 0 else None, started, ready, results, i, think,
+                                      seconds)) for i in range(users)]
+    while len(ready) < users:  # every sign-in done first (argon2 is slow on purpose; not part of browsing)
+        await asyncio.sleep(0.2)
+        for t in tasks:
+            if t.done() and t.exception():
+                raise t.exception()
+    start = time.monotonic()
+    started.set()
+    await asyncio.gather(*tasks)
+    return results, time.monotonic() - start
+
+
+def _peak_rss_mib(pid: int) -> float:
+    """Peak resident memory of a process and its children (uvicorn workers), from /proc."""
+    total = 0.0
+    pids = [pid] + [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    for p in pids:
+        for line in Path(f"/proc/{p}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                total += int(line.split()[1]) / 1024
+    return total
+
+
+def main() -> None:
+    """Build, serve, load, report."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--observations", type=int, default=1_000_000)
+    ap.add_argument("--deployments", type=int, default=400)
+    ap.add_argument("--users", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--think", default="0,0.2", help="seconds a user waits between pages: MIN,MAX")
+    ap.add_argument("--quick", action="store_true", help="50,000 observations, 20 users, 15 s")
+    ap.add_argument("--pg", help="PostgreSQL server URL (default: start scripts/postgres.sh)")
+    ap.add_argument("--db", help="reuse a database built by an earlier run (skips the build)")
+    ap.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
+    args = ap.parse_args()
+    if args.quick:
+        args.observations, args.users, args.seconds = 50_000, 20, 15
+    base_pg = _pg_base(args.pg)
+    if args.db:
+        url, steps = args.db, {}
+    else:
+        url, steps = build_database(base_pg, args.observations, args.deployments)
+    build_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    proc, base = start_server(url, args.workers)
+    try:
+        asyncio.run(load(base, 4, 3))  # warm-up: connections, caches, page templates
+        think = tuple(float(x) for x in args.think.split(","))
+        results, wall = asyncio.run(load(base, args.users, args.seconds, think))
+        server_peak = _peak_rss_mib(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    if not args.keep_db and not args.db:  # a database given with --db belongs to the caller
+        from sqlalchemy import create_engine, text
+
+        admin = create_engine(base_pg, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+        admin.dispose()
+
+    print(f"\nbigcats web benchmark: {args.observations:,} observations on PostgreSQL, {args.users} users, "
+          f"{args.seconds:.0f} s, think time {args.think} s, {args.workers} uvicorn workers")
+    for step, value in steps.items():
+        print(f"  {step:<30} {value:>12,.1f}" + (" s" if isinstance(value, float) else ""))
+    print(f"  build peak memory (this process) {build_peak:,.0f} MiB; server peak (all workers) {server_peak:,.0f} MiB")
+    labels = sorted({r[0] for r in results})
+    print(f"\n{'route':<20}{'requests':>10}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    rows = [(lab, [r for r in results if r[0] == lab]) for lab in labels] + [("ALL", results)]
+    for lab, rs in rows:
+        lat = np.array([r[1] for r in rs]) * 1000
+        errors = sum(not r[2] for r in rs)
+        print(f"{lab:<20}{len(rs):>10,}{len(rs) / wall:>9.1f}{np.percentile(lat, 50):>9.0f}"
+              f"{np.percentile(lat, 95):>9.0f}{np.percentile(lat, 99):>9.0f}{errors:>8}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,11 @@
+"""The JSON API (OpenAPI at /api/openapi.json): everything the pages do."""
+
+from fastapi import APIRouter
+
+from bigcats.web.api import admin, auth, data, uploads
+
+router = APIRouter(prefix="/api")
+router.include_router(auth.router)
+router.include_router(data.router)
+router.include_router(uploads.router)
+router.include_router(admin.router)

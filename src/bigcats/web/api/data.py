@@ -1,0 +1,178 @@
+"""Reading routes: species, partners, stations, detections, map layers, catalogue, dashboard, downloads."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse, Response
+from sqlalchemy import inspect
+
+from bigcats.web import downloads, queries
+from bigcats.web.api.common import geojson, records
+from bigcats.web.audit import log_event, log_exact
+from bigcats.web.deps import CallerDep, Conn, LangDep, ScopeDep, SensitiveDep, StateDep
+from bigcats.web.errors import WebError
+
+router = APIRouter(tags=["data"])
+COUNTRIES = Path(__file__).resolve().parents[2] / "data" / "naturalearth" / "countries_ne_asia_50m.geojson"
+
+
+def get_filters(species: Annotated[str | None, Query(description="scientific names, comma-separated")] = None,
+                start: Annotated[str | None, Query(description="from this date (ISO 8601)")] = None,
+                end: Annotated[str | None, Query(description="up to this date (ISO 8601)")] = None,
+                partner: Annotated[str | None, Query(description="partner code")] = None,
+                side: Annotated[str | None, Query(description="country side: RUS, CHN or MNG")] = None
+                ) -> queries.Filters:
+    """The filters of the query string."""
+    return queries.Filters.parse(species, start, end, partner, side)
+
+
+FiltersDep = Annotated[queries.Filters, Depends(get_filters)]
+
+
+@router.get("/species")
+def species(conn: Conn, lang: LangDep) -> list[dict]:
+    """Species recorded in the store, named in the reader's language."""
+    return queries.species_list(conn, lang)
+
+
+@router.get("/partners")
+def partners(conn: Conn, scope: ScopeDep) -> list[dict]:
+    """Partners whose data the caller may see, and whether exact locations are granted."""
+    return queries.partners(conn, scope)
+
+
+@router.get("/stations")
+def stations(request: Request, conn: Conn, scope: ScopeDep, sensitive: SensitiveDep, f: FiltersDep) -> list[dict]:
+    """Camera stations; sensitive ones generalised unless the caller is entitled."""
+    frame = queries.stations(conn, scope, sensitive, f)
+    log_exact(conn, scope.caller, "view", request.url.path, frame)
+    return records(frame)
+
+
+@router.get("/stations.geojson")
+def stations_geojson(request: Request, conn: Conn, scope: ScopeDep, sensitive: SensitiveDep, f: FiltersDep) -> dict:
+    """Camera stations as a GeoJSON map layer (same rules as /api/stations)."""
+    frame = queries.stations(conn, scope, sensitive, f)
+    log_exact(conn, scope.caller, "view", request.url.path, frame)
+    return geojson(frame)
+
+
+@router.get("/detections")
+def detections(request: Request, conn: Conn, scope: ScopeDep, sensitive: SensitiveDep, f: FiltersDep,
+               lang: LangDep, limit: int = 1000, offset: int = 0) -> list[dict]:
+    """Animal detections, newest first, filtered by species, period, partner and side."""
+    frame = queries.detections(conn, scope, sensitive, f, lang, limit, offset)
+    log_exact(conn, scope.caller, "view", request.url.path, frame)
+    return records(frame)
+
+
+@router.get("/map/detections.geojson")
+def map_detections(request: Request, conn: Conn, scope: ScopeDep, sensitive: SensitiveDep, f: FiltersDep,
+                   state: StateDep) -> dict:
+    """Detections counted per shown point and species (one point per generalised cell), as GeoJSON."""
+    frame = queries.map_points(conn, scope, sensitive, f, cache=state.summary)
+    log_exact(conn, scope.caller, "view", request.url.path, frame)
+    return geojson(frame)
+
+
+@router.get("/basemap/countries.geojson")
+def basemap() -> FileResponse:
+    """Country outlines (Natural Earth 1:50m) shipped with bigcats: the offline base map."""
+    return FileResponse(COUNTRIES, media_type="application/geo+json")
+
+
+@router.get("/individuals")
+def individuals(conn: Conn, scope: ScopeDep, f: FiltersDep, lang: LangDep, state: StateDep) -> list[dict]:
+    """The individual catalogue: cats with a sighting the caller may see."""
+    return records(queries.individuals(conn, scope, f, lang, cache=state.summary))
+
+
+@router.get("/individuals/{individual_id}")
+def individual(individual_id: int, request: Request, conn: Conn, scope: ScopeDep, sensitive: SensitiveDep,
+               lang: LangDep, state: StateDep) -> dict:
+    """One cat: aliases, sightings on both sides in time order (at the caller's precision), photo ids."""
+    entry = queries.individual(conn, scope, sensitive, individual_id, lang, cache=state.summary)
+    sightings = entry.pop("sightings")
+    log_exact(conn, scope.caller, "view", request.url.path, sightings)
+    out = records(pd.DataFrame([entry]))[0]
+    out["sightings"] = records(sightings)
+    return out
+
+
+@router.get("/individuals/{individual_id}/track.geojson")
+def individual_track(individual_id: int, request: Request, conn: Conn, scope: ScopeDep, sensitive: SensitiveDep
+                     ) -> dict:
+    """A cat's movements: its sightings joined in time order as a line (at the caller's precision)."""
+    sightings = queries.individual(conn, scope, sensitive, individual_id)["sightings"]
+    log_exact(conn, scope.caller, "view", request.url.path, sightings)
+    coords = sightings[["longitude", "latitude"]].astype(float).to_numpy().tolist()
+    precision = "generalised" if (sightings["precision"] == "generalised").any() else "exact"
+    return {"type": "FeatureCollection", "features": [] if len(coords) < 2 else [
+        {"type": "Feature", "geometry": {"type": "LineString", "coordinates": coords},
+         "properties": {"individual": individual_id, "precision": precision}}]}
+
+
+@router.get("/media/{media_id}")
+def media(media_id: int, conn: Conn, scope: ScopeDep) -> Response:
+    """A photo the caller may see, re-encoded without its metadata (EXIF can hold a GPS position)."""
+    from PIL import Image
+
+    path = Path(queries.media_file(conn, scope, media_id))
+    if not path.is_file():
+        raise WebError(f"media {media_id}: the file is not on this server", status=404)
+    with Image.open(path) as img:
+        buffer = io.BytesIO()
+        img.convert("RGB").save(buffer, "JPEG", quality=85)
+    return Response(buffer.getvalue(), media_type="image/jpeg")
+
+
+@router.get("/dashboard")
+def dashboard(conn: Conn, scope: ScopeDep, f: FiltersDep, lang: LangDep, state: StateDep) -> dict:
+    """Effort, detections, individuals and relative abundance per year and species for the chosen area."""
+    out = queries.dashboard(conn, scope, f, lang, cache=state.summary)
+    out["species"] = records(out["species"])
+    return out
+
+
+@router.get("/downloads/detections.csv")
+def download_detections(request: Request, conn: Conn, scope: ScopeDep, sensitive: SensitiveDep, f: FiltersDep,
+                        lang: LangDep, limit: int = queries.MAX_ROWS) -> Response:
+    """Detections as CSV, with the same precision as the pages."""
+    frame = queries.detections(conn, scope, sensitive, f, lang, limit)
+    log_exact(conn, scope.caller, "download", request.url.path, frame)
+    return Response(downloads.detections_csv(frame), media_type="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="detections.csv"'})
+
+
+@router.get("/downloads/camtrapdp/{partner}.zip")
+def download_package(partner: str, request: Request, conn: Conn, scope: ScopeDep, sensitive: SensitiveDep,
+                     state: StateDep) -> Response:
+    """A partner's data as a Camtrap DP 1.0 package (zip), sensitive stations generalised unless entitled."""
+    data, exact = downloads.camtrapdp_zip(state.engine, conn, scope, sensitive, partner)
+    if exact:
+        log_event(conn, scope.caller, "download", request.url.path, [partner], exact)
+    return Response(data, media_type="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{partner}-camtrapdp.zip"'})
+
+
+REVIEW_TABLE = "identification_proposal"
+
+
+@router.get("/review")
+def review_queue(conn: Conn, caller: CallerDep) -> dict:
+    """Proposed identifications awaiting review (empty until the identification queue table exists)."""
+    available = inspect(conn).has_table(REVIEW_TABLE)
+    return {"available": available and not caller.is_public, "items": []}
+
+
+@router.post("/review/{proposal_id}")
+def review_decide(proposal_id: int, caller: CallerDep) -> dict:
+    """Confirm, reject or declare a new individual for a proposal (needs the identification queue)."""
+    if caller.is_public:
+        raise WebError("sign in first", status=401)
+    raise WebError(f"proposal {proposal_id}: the review queue is not installed on this server yet", status=501)

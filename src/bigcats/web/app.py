@@ -1,0 +1,56 @@
+"""The application factory: engine, signing key, middleware, API routes, pages and packaged static files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from bigcats.web.deps import AppState, csrf_protect
+from bigcats.web.errors import WebError
+from bigcats.web.middleware import GuardMiddleware
+from bigcats.web.security import Signer, secret_key
+from bigcats.web.uploads import MAX_UPLOAD_BYTES
+
+STATIC = Path(__file__).with_name("static")
+
+
+def create_app(db_url: str | None = None, max_upload_bytes: int = MAX_UPLOAD_BYTES) -> FastAPI:
+    """The web application over a store (SQLite path or URL; default $BIGCATS_DB), schema upgraded if behind."""
+    import bigcats.store.models_access  # noqa: F401 - the access tables must be in the metadata
+    from bigcats.store.db import open_store
+    from bigcats.web import pages
+    from bigcats.web.api import router as api_router
+
+    engine = open_store(db_url)
+    with engine.connect() as conn:
+        signer = Signer(secret_key(conn))
+    app = FastAPI(title="bigcats", summary="Shared monitoring of Amur tigers, Amur leopards and snow leopards",
+                  version="0.1.0", openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None,
+                  dependencies=[Depends(csrf_protect)])
+    app.state.bigcats = AppState(engine, signer, max_upload_bytes=max_upload_bytes)
+    app.add_middleware(GuardMiddleware, signer_of=lambda: app.state.bigcats.signer,
+                       max_body=max_upload_bytes + 1024 * 1024)
+    app.include_router(api_router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.exception_handler(WebError)
+    async def web_error(request: Request, exc: WebError):
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+        return pages.error_page(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        return JSONResponse({"detail": "; ".join(problems)}, status_code=422)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> HTMLResponse:
+        return HTMLResponse("ok")
+
+    return app

@@ -1,0 +1,121 @@
+"""Typed FastAPI dependencies: the application state, a database connection, the caller, its scope, role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Connection, Engine, select
+
+from bigcats.i18n import LANGUAGES
+from bigcats.store.models_access import User, WebSession
+from bigcats.web.errors import WebError
+from bigcats.web.security import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, Signer, csrf_matches, now_utc
+from bigcats.web.summary import SummaryCache
+from bigcats.web.uploads import Jobs
+from bigcats.web.visibility import PUBLIC, Caller, Scope, SensitiveStations, build_scope, caller_roles
+
+LANG_COOKIE = "bigcats_lang"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@dataclass
+class AppState:
+    """What one application instance holds: its engine, signing key, caches and upload jobs."""
+
+    engine: Engine
+    signer: Signer
+    sensitive: SensitiveStations = field(default_factory=SensitiveStations)
+    summary: SummaryCache = field(default_factory=SummaryCache)
+    jobs: Jobs = field(default_factory=Jobs)
+    max_upload_bytes: int = 512 * 1024 * 1024
+
+
+def get_state(request: Request) -> AppState:
+    """The application's state."""
+    return request.app.state.bigcats
+
+
+def get_conn(state: Annotated[AppState, Depends(get_state)]) -> Iterator[Connection]:
+    """A database connection for the request, closed after it."""
+    with state.engine.connect() as conn:
+        yield conn
+
+
+def get_caller(request: Request, conn: Annotated[Connection, Depends(get_conn)],
+               state: Annotated[AppState, Depends(get_state)]) -> Caller:
+    """The signed-in user from the session cookie, or the public."""
+    token_hash = state.signer.session_hash(request.cookies.get(SESSION_COOKIE))
+    if token_hash is None:
+        return PUBLIC
+    row = conn.execute(select(User.id, User.username).join(WebSession, WebSession.user_id == User.id)
+                       .where(WebSession.token_hash == token_hash, WebSession.expires_at > now_utc(),
+                              User.is_active.is_(True))).one_or_none()
+    if row is None:
+        return PUBLIC
+    return Caller(row.id, row.username, caller_roles(conn, row.id))
+
+
+def get_scope(conn: Annotated[Connection, Depends(get_conn)],
+              caller: Annotated[Caller, Depends(get_caller)]) -> Scope:
+    """What the caller may see."""
+    return build_scope(conn, caller)
+
+
+def get_sensitive(conn: Annotated[Connection, Depends(get_conn)],
+                  state: Annotated[AppState, Depends(get_state)]) -> frozenset[int]:
+    """Ids of stations where a sensitive species was recorded."""
+    return state.sensitive.get(conn)
+
+
+def require_user(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+    """The caller, who must be signed in."""
+    if caller.is_public:
+        raise WebError("sign in first", status=401)
+    return caller
+
+
+def require_admin(caller: Annotated[Caller, Depends(require_user)]) -> Caller:
+    """The caller, who must administer at least one partner."""
+    if not caller.is_admin():
+        raise WebError("administrators only", status=403)
+    return caller
+
+
+def get_lang(request: Request) -> str:
+    """The reader's language: ?lang=, else the language cookie, else the browser's preference, else English."""
+    asked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    if asked in LANGUAGES:
+        return asked
+    for part in request.headers.get("accept-language", "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return "en"
+
+
+async def csrf_protect(request: Request) -> None:
+    """Refuse a state-changing request that does not repeat its CSRF cookie (header or form field)."""
+    if request.method not in UNSAFE:
+        return
+    state: AppState = request.app.state.bigcats
+    cookie = request.cookies.get(CSRF_COOKIE)
+    sent = request.headers.get(CSRF_HEADER)
+    ctype = request.headers.get("content-type", "")
+    if sent is None and ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        value = (await request.form()).get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not csrf_matches(cookie, sent, state.signer):
+        raise WebError("CSRF token missing or wrong: reload the page and try again", status=403)
+
+
+Conn = Annotated[Connection, Depends(get_conn)]
+CallerDep = Annotated[Caller, Depends(get_caller)]
+UserDep = Annotated[Caller, Depends(require_user)]
+AdminDep = Annotated[Caller, Depends(require_admin)]
+ScopeDep = Annotated[Scope, Depends(get_scope)]
+SensitiveDep = Annotated[frozenset[int], Depends(get_sensitive)]
+StateDep = Annotated[AppState, Depends(get_state)]
+LangDep = Annotated[str, Depends(get_lang)]

@@ -1,0 +1,11 @@
+"""The one exception of the web package: a request or upload that cannot be honoured, and why."""
+
+from __future__ import annotations
+
+
+class WebError(ValueError):
+    """Bad input to the web application (field, file or entry named in the message); carries an HTTP status."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status

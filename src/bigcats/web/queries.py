@@ -1,0 +1,391 @@
+"""Reads for the pages and the API: stations, detections, the catalogue and the dashboard, as a scope sees them.
+
+Every read takes a Scope (see visibility.py) and goes through its row filter and apply_precision, so the
+pages, the API, the map layers and the downloads cannot differ in what they reveal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Select, func, select
+
+from bigcats.store.models import (
+    Deployment,
+    Individual,
+    IndividualAlias,
+    Media,
+    Observation,
+    Partner,
+    Project,
+    Species,
+    Station,
+)
+from bigcats.web.errors import WebError
+from bigcats.web.summary import NO_INDIVIDUAL, Counts, SummaryCache
+from bigcats.web.visibility import Scope, apply_precision, partner_filter, row_filter, row_mask
+
+MAX_ROWS = 10_000
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user chose: species (scientific names), period, partner code, country side."""
+
+    species: tuple[str, ...] = ()
+    start: datetime | None = None
+    end: datetime | None = None
+    partner: str | None = None
+    side: str | None = None
+
+    @classmethod
+    def parse(cls, species: str | None = None, start: str | None = None, end: str | None = None,
+              partner: str | None = None, side: str | None = None) -> Filters:
+        """Filters from query-string values; a bad date names the parameter."""
+        def when(value: str | None, name: str) -> datetime | None:
+            if not value:
+                return None
+            try:
+                ts = pd.Timestamp(value)
+            except (ValueError, TypeError) as exc:
+                raise WebError(f"{name}: not a date: {value!r}") from exc
+            if ts.tzinfo is not None:
+                ts = ts.tz_convert("UTC").tz_localize(None)
+            return ts.to_pydatetime()
+
+        names = tuple(s.strip() for s in (species or "").split(",") if s.strip())
+        if side and side.upper() not in ("RUS", "CHN", "MNG"):
+            raise WebError(f"side: must be RUS, CHN or MNG, not {side!r}")
+        return cls(names, when(start, "start"), when(end, "end"), partner or None, side.upper() if side else None)
+
+
+def _obs_where(q: Select, scope: Scope, f: Filters) -> Select:
+    q = q.where(row_filter(scope, Project.partner_id, Observation.species_id), Observation.type == "animal")
+    if f.species:
+        q = q.where(Species.scientific_name.in_(f.species))
+    if f.start:
+        q = q.where(Observation.event_start_utc >= f.start)
+    if f.end:
+        q = q.where(Observation.event_start_utc <= f.end)
+    if f.partner:
+        q = q.where(Partner.code == f.partner)
+    if f.side:
+        q = q.where(Station.country == f.side)
+    return q
+
+
+def _obs_joins(q: Select) -> Select:
+    return (q.join(Deployment, Observation.deployment_id == Deployment.id)
+            .join(Station, Deployment.station_id == Station.id)
+            .join(Project, Deployment.project_id == Project.id)
+            .join(Partner, Project.partner_id == Partner.id)
+            .join(Species, Observation.species_id == Species.id))
+
+
+def stations(conn: Connection, scope: Scope, sensitive: frozenset[int], f: Filters = Filters()) -> pd.DataFrame:
+    """Stations of the visible partners, sensitive ones generalised unless the caller is entitled."""
+    q = (select(Station.id.label("_station_id"), Station.partner_id.label("_partner_id"),
+                Station.code.label("locationID"), Station.name.label("locationName"), Station.latitude,
+                Station.longitude, Station.country, Station.protected_area.label("protectedArea"),
+                Partner.code.label("partner"))
+         .join(Partner, Station.partner_id == Partner.id)
+         .where(partner_filter(scope, Station.partner_id)).order_by(Station.id))
+    if f.partner:
+        q = q.where(Partner.code == f.partner)
+    if f.side:
+        q = q.where(Station.country == f.side)
+    frame = pd.DataFrame(conn.execute(q).mappings().all(),
+                         columns=["_station_id", "_partner_id", "locationID", "locationName", "latitude",
+                                  "longitude", "country", "protectedArea", "partner"])
+    frame["sensitive"] = frame["_station_id"].isin(list(sensitive))
+    # The station's name can be a place name: hidden with the coordinates.
+    out = apply_precision(frame, scope, sensitive)
+    out.loc[out["precision"] == "generalised", "locationName"] = None
+    return out
+
+
+def detections(conn: Connection, scope: Scope, sensitive: frozenset[int], f: Filters = Filters(),
+               lang: str = "en", limit: int = 1000, offset: int = 0) -> pd.DataFrame:
+    """Animal observations the scope may see, newest first, with locations at the caller's precision."""
+    if not 0 < limit <= MAX_ROWS:
+        raise WebError(f"limit: must be between 1 and {MAX_ROWS}, not {limit}")
+    if offset < 0:
+        raise WebError(f"offset: must not be negative, not {offset}")
+    q = _obs_where(_obs_joins(
+        select(Observation.id.label("id"), Observation.source_id.label("observationID"),
+               Observation.event_start_utc.label("timestamp"), Observation.utc_offset.label("utcOffset"),
+               Species.scientific_name.label("scientificName"), _species_name(lang).label("vernacularName"),
+               Observation.count, Individual.code.label("individualID"), Observation.individual_id.label(
+                   "_individual"), Observation.media_id.label("mediaID"), Partner.code.label("partner"),
+               Station.code.label("locationID"), Station.country, Station.latitude, Station.longitude,
+               Station.id.label("_station_id"), Project.partner_id.label("_partner_id")))
+        .outerjoin(Individual, Observation.individual_id == Individual.id), scope, f)
+    q = q.order_by(Observation.event_start_utc.desc(), Observation.id.desc()).limit(limit).offset(offset)
+    frame = pd.DataFrame(conn.execute(q).mappings().all(),
+                         columns=["id", "observationID", "timestamp", "utcOffset", "scientificName",
+                                  "vernacularName", "count", "individualID", "_individual", "mediaID", "partner",
+                                  "locationID", "country", "latitude", "longitude", "_station_id", "_partner_id"])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"]).dt.tz_localize("UTC")
+    return apply_precision(frame.drop(columns="_individual"), scope, sensitive)
+
+
+def _species_name(lang: str):
+    col = {"ru": Species.name_ru, "zh": Species.name_zh, "mn": Species.name_mn}.get(lang, Species.name_en)
+    return func.coalesce(col, Species.name_en, Species.scientific_name)
+
+
+def map_points(conn: Connection, scope: Scope, sensitive: frozenset[int], f: Filters = Filters(),
+               cache: SummaryCache | None = None) -> pd.DataFrame:
+    """Detections counted per station and species, then merged per shown point (a generalised cell is one point)."""
+    if cache is not None and f.start is None and f.end is None:
+        c = cache.get(conn)
+        vis = _visible_counts(c, scope, f)
+        agg = (vis.assign(ind=vis["individual"].where(vis["individual"] != NO_INDIVIDUAL))
+               .groupby(["station", "species"], as_index=False)
+               .agg(detections=("detections", "sum"), individuals=("ind", "nunique")))
+        st = c.stations.set_index("station").reindex(agg["station"])
+        frame = pd.DataFrame({"_station_id": agg["station"].to_numpy(), "_partner_id": st["partner"].to_numpy(),
+                              "partner": st["partner_code"].to_numpy(), "latitude": st["latitude"].to_numpy(),
+                              "longitude": st["longitude"].to_numpy(), "country": st["country"].to_numpy(),
+                              "scientificName": agg["species"].map(c.species["scientificName"]).to_numpy(),
+                              "detections": agg["detections"].to_numpy(),
+                              "individuals": agg["individuals"].to_numpy()})
+        return _points(frame, scope, sensitive)
+    q = _obs_where(_obs_joins(
+        select(Station.id.label("_station_id"), Project.partner_id.label("_partner_id"),
+               Partner.code.label("partner"), Station.latitude, Station.longitude, Station.country,
+               Species.scientific_name.label("scientificName"), func.count(Observation.id).label("detections"),
+               func.count(func.distinct(Observation.individual_id)).label("individuals"))), scope, f)
+    q = q.group_by(Station.id, Project.partner_id, Partner.code, Station.latitude, Station.longitude, Station.country,
+                   Species.scientific_name)
+    frame = pd.DataFrame(conn.execute(q).mappings().all(),
+                         columns=["_station_id", "_partner_id", "partner", "latitude", "longitude", "country",
+                                  "scientificName", "detections", "individuals"])
+    return _points(frame, scope, sensitive)
+
+
+def _points(frame: pd.DataFrame, scope: Scope, sensitive: frozenset[int]) -> pd.DataFrame:
+    shown = apply_precision(frame, scope, sensitive)
+    if shown.empty:
+        return shown.assign(stations=pd.Series(dtype=int))
+    shown["stations"] = 1
+    return (shown.groupby(["latitude", "longitude", "precision", "partner", "country", "scientificName"],
+                          as_index=False, dropna=False)
+            .agg(detections=("detections", "sum"), individuals=("individuals", "max"),
+                 stations=("stations", "sum"), _exact_sensitive=("_exact_sensitive", "any")))
+
+
+def individuals(conn: Connection, scope: Scope, f: Filters = Filters(), lang: str = "en",
+                cache: SummaryCache | None = None) -> pd.DataFrame:
+    """The catalogue: individuals with a visible sighting, with counts, dates, sides and partners' aliases."""
+    if cache is not None and f.start is None and f.end is None:
+        return _individuals_cached(conn, cache.get(conn), scope, f, lang)
+    q = _obs_where(_obs_joins(
+        select(Individual.id, Individual.code.label("individualID"), Individual.name, Individual.sex,
+               Species.scientific_name.label("scientificName"), _species_name(lang).label("vernacularName"),
+               func.count(Observation.id).label("detections"),
+               func.min(Observation.event_start_utc).label("firstSeen"),
+               func.max(Observation.event_start_utc).label("lastSeen"))
+        .join(Individual, Observation.individual_id == Individual.id)), scope, f)
+    q = q.group_by(Individual.id, Individual.code, Individual.name, Individual.sex, Species.scientific_name,
+                   _species_name(lang)).order_by(Species.scientific_name, Individual.code)
+    frame = pd.DataFrame(conn.execute(q).mappings().all(),
+                         columns=["id", "individualID", "name", "sex", "scientificName", "vernacularName",
+                                  "detections", "firstSeen", "lastSeen"])
+    if frame.empty:
+        return frame.assign(aliases=pd.Series(dtype=object), sides=pd.Series(dtype=object))
+    ids = frame["id"].tolist()
+    sides = pd.DataFrame(conn.execute(_obs_where(_obs_joins(
+        select(Observation.individual_id.label("id"), Station.country).distinct()), scope, f)
+        .where(Observation.individual_id.in_(ids))).all(), columns=["id", "country"])
+    frame["sides"] = frame["id"].map(sides.groupby("id")["country"].agg(lambda s: sorted(s.dropna())))
+    aliases = _aliases(conn, scope, ids)
+    frame["aliases"] = frame["id"].map(aliases.groupby("id")["alias"].agg(list)) if not aliases.empty else None
+    frame["aliases"] = frame["aliases"].apply(lambda v: v if isinstance(v, list) else [])
+    return frame
+
+
+def _aliases(conn: Connection, scope: Scope, ids: list[int]) -> pd.DataFrame:
+    rows = conn.execute(select(IndividualAlias.individual_id.label("id"), Partner.code, IndividualAlias.code.label(
+        "alias_code")).join(Partner, IndividualAlias.partner_id == Partner.id)
+        .where(IndividualAlias.individual_id.in_(ids), partner_filter(scope, IndividualAlias.partner_id))).all()
+    frame = pd.DataFrame(rows, columns=["id", "partner", "alias_code"])
+    frame["alias"] = frame["partner"] + ":" + frame["alias_code"]
+    return frame
+
+
+def individual(conn: Connection, scope: Scope, sensitive: frozenset[int], individual_id: int,
+               lang: str = "en", cache: SummaryCache | None = None) -> dict:
+    """One cat: catalogue entry, aliases, visible sightings on both sides (time order) and its photos."""
+    found = individuals(conn, scope, Filters(), lang, cache)
+    row = found[found["id"] == individual_id]
+    if row.empty:
+        raise WebError(f"individual {individual_id}: not in the catalogue you may see", status=404)
+    entry = row.iloc[0].to_dict()
+    q = _obs_where(_obs_joins(
+        select(Observation.id, Observation.event_start_utc.label("timestamp"), Observation.media_id.label("mediaID"),
+               Partner.code.label("partner"), Station.code.label("locationID"), Station.country,
+               Station.latitude, Station.longitude, Station.id.label("_station_id"),
+               Project.partner_id.label("_partner_id"))), scope, Filters())
+    q = q.where(Observation.individual_id == individual_id).order_by(Observation.event_start_utc)
+    sight = pd.DataFrame(conn.execute(q.limit(MAX_ROWS)).mappings().all(),
+                         columns=["id", "timestamp", "mediaID", "partner", "locationID", "country", "latitude",
+                                  "longitude", "_station_id", "_partner_id"])
+    sight["timestamp"] = pd.to_datetime(sight["timestamp"]).dt.tz_localize("UTC")
+    sight = apply_precision(sight, scope, sensitive)
+    media_ids = [int(m) for m in sight["mediaID"].dropna().unique()[:48]]
+    entry["sightings"] = sight
+    entry["media"] = media_ids
+    return entry
+
+
+def media_file(conn: Connection, scope: Scope, media_id: int) -> str:
+    """The file path of a photo the scope may see (through a visible observation of it)."""
+    q = _obs_where(_obs_joins(select(Media.file_path).select_from(Observation))
+                   .join(Media, Observation.media_id == Media.id), scope, Filters()).where(Media.id == media_id).limit(1)
+    path = conn.execute(q).scalar_one_or_none()
+    if path is None:
+        raise WebError(f"media {media_id}: not found among what you may see", status=404)
+    return path
+
+
+def dashboard(conn: Connection, scope: Scope, f: Filters = Filters(), lang: str = "en",
+              cache: SummaryCache | None = None) -> dict:
+    """Effort, detections, individuals and relative abundance per year and species, for the chosen area."""
+    if cache is not None and f.start is None and f.end is None:
+        return _dashboard_cached(cache.get(conn), scope, f, lang)
+    dq = (select(Deployment.id, Deployment.start_utc, Deployment.end_utc, Station.country, Partner.code.label(
+        "partner")).join(Station, Deployment.station_id == Station.id)
+          .join(Project, Deployment.project_id == Project.id).join(Partner, Project.partner_id == Partner.id)
+          .where(partner_filter(scope, Project.partner_id)))
+    if f.partner:
+        dq = dq.where(Partner.code == f.partner)
+    if f.side:
+        dq = dq.where(Station.country == f.side)
+    deps = pd.DataFrame(conn.execute(dq).all(), columns=["id", "start", "end", "country", "partner"])
+    effort = _effort_by_year(deps, f)
+    year = func.extract("year", Observation.event_start_utc)
+    q = _obs_where(_obs_joins(
+        select(year.label("year"), Species.scientific_name.label("scientificName"),
+               _species_name(lang).label("vernacularName"), func.count(Observation.id).label("detections"),
+               func.count(func.distinct(Observation.individual_id)).label("individuals"),
+               func.count(func.distinct(Station.id)).label("stations"))), scope, f)
+    q = q.group_by(year, Species.scientific_name, _species_name(lang))
+    det = pd.DataFrame(conn.execute(q).mappings().all(),
+                       columns=["year", "scientificName", "vernacularName", "detections", "individuals", "stations"])
+    return _dashboard_out(det, effort, deps)
+
+
+def _dashboard_out(det: pd.DataFrame, effort: pd.Series, deps: pd.DataFrame) -> dict:
+    det["year"] = det["year"].astype(int)
+    det["cameraDays"] = det["year"].map(effort).fillna(0.0)
+    # Relative abundance index: detections per 100 camera-days; undefined (null) without effort.
+    det["rai"] = np.where(det["cameraDays"] > 0, 100 * det["detections"] / det["cameraDays"].where(
+        det["cameraDays"] > 0, 1), np.nan)
+    det = det.sort_values(["scientificName", "year"]).reset_index(drop=True)
+    return {"effort": [{"year": int(y), "cameraDays": round(float(d), 1)} for y, d in effort.items()],
+            "species": det, "deployments": int(len(deps)),
+            "partners": sorted(deps["partner"].unique().tolist())}
+
+
+def _effort_by_year(deps: pd.DataFrame, f: Filters) -> pd.Series:
+    """Camera-days per calendar year, splitting deployments that span a new year."""
+    if deps.empty:
+        return pd.Series(dtype=float)
+    start = pd.to_datetime(deps["start"])
+    end = pd.to_datetime(deps["end"])
+    if f.start:
+        start = start.clip(lower=pd.Timestamp(f.start))
+    if f.end:
+        end = end.clip(upper=pd.Timestamp(f.end))
+    years = np.arange(start.dt.year.min(), end.dt.year.max() + 1)
+    lo = pd.to_datetime([f"{y}-01-01" for y in years]).to_numpy()
+    hi = pd.to_datetime([f"{y + 1}-01-01" for y in years]).to_numpy()
+    s = start.to_numpy()[:, None]
+    e = end.to_numpy()[:, None]
+    overlap = (np.minimum(e, hi[None, :]) - np.maximum(s, lo[None, :])) / np.timedelta64(1, "D")
+    days = np.clip(overlap, 0, None).sum(axis=0)
+    return pd.Series(days, index=years.astype(int))
+
+
+def partners(conn: Connection, scope: Scope) -> list[dict]:
+    """The partners whose data the caller may see, with the precision granted."""
+    rows = conn.execute(select(Partner.id, Partner.code, Partner.name, Partner.country)
+                        .where(partner_filter(scope, Partner.id)).order_by(Partner.code)).all()
+    return [{"code": r.code, "name": r.name, "country": r.country,
+             "exactLocations": bool(scope.partners[r.id].exact and not scope.caller.is_public)} for r in rows]
+
+
+def species_list(conn: Connection, lang: str = "en") -> list[dict]:
+    """The species recorded in the store, with names in the reader's language."""
+    rows = conn.execute(select(Species.scientific_name, _species_name(lang).label("name"), Species.sensitive)
+                        .where(select(Observation.id).where(Observation.species_id == Species.id).exists())
+                        .order_by(Species.scientific_name)).all()
+    return [{"scientificName": r.scientific_name, "name": r.name, "sensitive": bool(r.sensitive)} for r in rows]
+
+
+def _visible_counts(c: Counts, scope: Scope, f: Filters) -> pd.DataFrame:
+    """The cached counts a scope may see, under the user's filters."""
+    counts = c.counts
+    mask = row_mask(scope, counts["partner"], counts["species"])
+    if f.species:
+        ids = c.species.index[c.species["scientificName"].isin(f.species)]
+        mask = mask & counts["species"].isin(ids).to_numpy()
+    if f.partner or f.side:
+        st = c.stations.set_index("station").reindex(counts["station"])
+        if f.partner:
+            mask = mask & (st["partner_code"] == f.partner).to_numpy()
+        if f.side:
+            mask = mask & (st["country"] == f.side).to_numpy()
+    return counts[mask]
+
+
+def _names(c: Counts, species: pd.Series, lang: str) -> pd.Series:
+    table = c.species.reindex(species)
+    col = lang if lang in ("ru", "zh", "mn") else "en"
+    name = table[col].fillna(table["en"]).fillna(table["scientificName"])
+    return pd.Series(name.to_numpy(), index=species.index)
+
+
+def _dashboard_cached(c: Counts, scope: Scope, f: Filters, lang: str) -> dict:
+    deps = c.deployments[c.deployments["partner_id"].isin(scope.partner_ids())]
+    if f.partner:
+        deps = deps[deps["partner"] == f.partner]
+    if f.side:
+        deps = deps[deps["country"] == f.side]
+    effort = _effort_by_year(deps, f)
+    vis = _visible_counts(c, scope, f)
+    det = (vis.assign(ind=vis["individual"].where(vis["individual"] != NO_INDIVIDUAL))
+           .groupby(["year", "species"], as_index=False)
+           .agg(detections=("detections", "sum"), individuals=("ind", "nunique"), stations=("station", "nunique")))
+    det.insert(1, "scientificName", det["species"].map(c.species["scientificName"]))
+    det.insert(2, "vernacularName", _names(c, det["species"], lang))
+    det = det.drop(columns="species")
+    return _dashboard_out(det, effort, deps)
+
+
+def _individuals_cached(conn: Connection, c: Counts, scope: Scope, f: Filters, lang: str) -> pd.DataFrame:
+    vis = _visible_counts(c, scope, f)
+    vis = vis[vis["individual"] != NO_INDIVIDUAL]
+    cols = ["id", "individualID", "name", "sex", "scientificName", "vernacularName", "detections", "firstSeen",
+            "lastSeen", "sides", "aliases"]
+    if vis.empty:
+        return pd.DataFrame(columns=cols)
+    agg = vis.groupby("individual").agg(detections=("detections", "sum"), firstSeen=("first", "min"),
+                                        lastSeen=("last", "max"))
+    country = vis["station"].map(c.stations.set_index("station")["country"])
+    sides = country.groupby(vis["individual"]).agg(lambda s: sorted(s.dropna().unique()))
+    ind = c.individuals.reindex(agg.index)
+    out = pd.DataFrame({"id": agg.index.to_numpy(), "individualID": ind["individualID"].to_numpy(),
+                        "name": ind["name"].to_numpy(), "sex": ind["sex"].to_numpy(),
+                        "scientificName": ind["species"].map(c.species["scientificName"]).to_numpy(),
+                        "vernacularName": _names(c, ind["species"], lang).to_numpy(),
+                        "detections": agg["detections"].to_numpy(), "firstSeen": agg["firstSeen"].to_numpy(),
+                        "lastSeen": agg["lastSeen"].to_numpy(), "sides": sides.reindex(agg.index).to_numpy()})
+    aliases = _aliases(conn, scope, out["id"].tolist())
+    grouped = aliases.groupby("id")["alias"].agg(list) if not aliases.empty else pd.Series(dtype=object)
+    out["aliases"] = out["id"].map(grouped).apply(lambda v: v if isinstance(v, list) else [])
+    return out.sort_values(["scientificName", "individualID"]).reset_index(drop=True)

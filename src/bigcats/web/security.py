@@ -1,0 +1,139 @@
+"""Passwords, session tokens, CSRF tokens and the sign-in rate limit.
+
+Passwords are hashed with Argon2id (pwdlib). A session cookie holds a random token signed with the
+installation's key; the database keeps only its SHA-256, so a stolen database gives no usable session.
+CSRF uses signed double-submit tokens: a readable cookie whose value every state-changing request must repeat
+in the X-CSRF-Token header or a csrf_token form field; a forger on another site can neither read nor sign it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from sqlalchemy import Connection, func, select
+
+from bigcats.store.models_access import AppSetting, LoginAttempt
+
+SESSION_COOKIE = "bigcats_session"
+CSRF_COOKIE = "bigcats_csrf"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+SESSION_HOURS = 12
+LOGIN_WINDOW = timedelta(minutes=15)
+MAX_FAILED_PER_USER = 5
+MAX_FAILED_PER_ADDRESS = 20
+
+_HASHER = PasswordHash((Argon2Hasher(),))
+
+
+def now_utc() -> datetime:
+    """The current UTC time, naive, as the store keeps times."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def hash_password(password: str) -> str:
+    """An Argon2id hash of a password (PHC string with its salt and parameters)."""
+    if len(password) < 8:
+        from bigcats.web.errors import WebError
+
+        raise WebError("password: must have at least 8 characters")
+    return _HASHER.hash(password)
+
+
+def verify_password(password: str, hashed: str) -> bool:
+    """Whether a password matches its stored hash."""
+    try:
+        return _HASHER.verify(password, hashed)
+    except Exception:  # a malformed stored hash must read as "wrong password", never as a server error
+        return False
+
+
+# A valid hash to verify against when the user does not exist, so timing does not reveal user names.
+_DUMMY_HASH = _HASHER.hash("not-a-real-password")
+
+
+def verify_or_dummy(password: str, hashed: str | None) -> bool:
+    """Verify a password, spending the same time when there is no such user."""
+    if hashed is None:
+        verify_password(password, _DUMMY_HASH)
+        return False
+    return verify_password(password, hashed)
+
+
+def secret_key(conn: Connection) -> str:
+    """The installation's signing key, created on first use and shared by every server process."""
+    key = conn.execute(select(AppSetting.value).where(AppSetting.key == "secret_key")).scalar_one_or_none()
+    if key is None:
+        key = secrets.token_urlsafe(48)
+        conn.execute(AppSetting.__table__.insert().values(key="secret_key", value=key))
+        conn.commit()
+    return key
+
+
+class Signer:
+    """Signs and checks session and CSRF tokens with the installation key."""
+
+    def __init__(self, key: str) -> None:
+        self._session = URLSafeTimedSerializer(key, salt="bigcats-session")
+        self._csrf = URLSafeTimedSerializer(key, salt="bigcats-csrf")
+
+    def new_session_token(self) -> tuple[str, str]:
+        """A fresh session: (cookie value, token hash to store)."""
+        token = secrets.token_urlsafe(32)
+        return self._session.dumps(token), token_hash(token)
+
+    def session_hash(self, cookie: str | None) -> str | None:
+        """The stored hash of a session cookie's token, or None if the cookie is absent, forged or too old."""
+        if not cookie:
+            return None
+        try:
+            token = self._session.loads(cookie, max_age=SESSION_HOURS * 3600)
+        except (BadSignature, SignatureExpired):
+            return None
+        return token_hash(token)
+
+    def new_csrf(self) -> str:
+        """A fresh signed CSRF token."""
+        return self._csrf.dumps(secrets.token_urlsafe(16))
+
+    def csrf_valid(self, token: str | None) -> bool:
+        """Whether a CSRF token carries this installation's signature."""
+        if not token:
+            return False
+        try:
+            self._csrf.loads(token)
+        except BadSignature:
+            return False
+        return True
+
+
+def token_hash(token: str) -> str:
+    """SHA-256 of a session token (what the database keeps)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def csrf_matches(cookie: str | None, sent: str | None, signer: Signer) -> bool:
+    """Whether a request repeats its own valid CSRF cookie."""
+    return bool(cookie and sent) and signer.csrf_valid(cookie) and hmac.compare_digest(cookie, sent)
+
+
+def login_blocked(conn: Connection, username: str, address: str | None) -> bool:
+    """Whether too many recent failed sign-ins for this user name or address forbid another try."""
+    since = now_utc() - LOGIN_WINDOW
+    failed = select(func.count()).select_from(LoginAttempt).where(LoginAttempt.at >= since,
+                                                                  LoginAttempt.success.is_(False))
+    by_user = conn.execute(failed.where(LoginAttempt.username == username)).scalar_one()
+    by_addr = conn.execute(failed.where(LoginAttempt.address == address)).scalar_one() if address else 0
+    return by_user >= MAX_FAILED_PER_USER or by_addr >= MAX_FAILED_PER_ADDRESS
+
+
+def record_login(conn: Connection, username: str, address: str | None, success: bool) -> None:
+    """Keep a sign-in attempt for the rate limit."""
+    conn.execute(LoginAttempt.__table__.insert().values(username=username[:128], address=address, at=now_utc(),
+                                                        success=success))
