@@ -160,3 +160,20 @@ def test_cli_import_export_and_stats(sqlite_url, example, tmp_path):
     assert problems[0]["file"] == "deployments.csv" and problems[0]["row"] == 2 and problems[0]["field"] == "latitude"
     res = runner.invoke(app, ["validate", str(example), "--json"])
     assert res.exit_code == 0 and json.loads(res.stdout)["valid"] is True
+
+
+def test_joint_export_of_two_partners_keeps_ids_unique_and_validates(sqlite_url, example, tmp_path):
+    engine = open_store(sqlite_url)
+    import_package(engine, example, "RU", country="RUS")
+    import_package(engine, example, "CN", country="CHN")  # the same IDs in another partner's project
+    out = tmp_path / "joint"
+    result = export_package(engine, out)
+    assert result.rows["observations"] == 2 * 549 and result.rows["media"] == 2 * 423
+    package = open_package(out)
+    problems, deployments = validate_package(package)
+    assert not problems, problems.summary()
+    assert validate_with_frictionless(package) == []
+    assert set(deployments["deploymentID"].str.split("/").str[0]) == {"RU", "CN"}
+    # Re-importing the joint package elsewhere gives back every row.
+    other = open_store(f"sqlite:///{tmp_path / 'other.db'}")
+    assert import_package(other, out, "JOINT").added["observation"] == 2 * 549

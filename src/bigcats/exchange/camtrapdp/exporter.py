@@ -132,6 +132,22 @@ def _write_rows(fh, frame: pd.DataFrame) -> None:
     pa_csv.write_csv(table, fh, write_options=pa_csv.WriteOptions(include_header=False, quoting_style="needed"))
 
 
+def _stream_table(engine: Engine, query, path: Path, resource: str, convert, chunksize: int,
+                  progress: Progress) -> int:
+    """Stream a query into one table of the package, chunk by chunk; returns the number of rows written."""
+    columns = [f["name"] for f in table_schema(resource)["fields"]]
+    n = 0
+    with engine.connect() as conn, open(path, "wb") as fh:
+        fh.write((",".join(columns) + "\n").encode())
+        rows = conn.execute(query.execution_options(yield_per=chunksize))
+        for part in rows.partitions(chunksize):
+            frame = _frame(part, rows)
+            _write_rows(fh, convert(frame)[columns])
+            n += len(frame)
+            progress(f"export {resource}", len(frame))
+    return n
+
+
 def export_package(engine: Engine, out_dir: str | Path, partner: str | None = None, project: str | None = None,
                    chunksize: int = 50_000, progress: Progress | None = None) -> ExportResult:
     """Write a Camtrap DP 1.0 package of the chosen data to a folder; returns the row counts."""
@@ -204,30 +220,23 @@ def export_package(engine: Engine, out_dir: str | Path, partner: str | None = No
                       Media.file_mediatype, Media.sha256, Media.exif, Media.favorite, Media.comments)
                .join(Deployment, Media.deployment_id == Deployment.id)
                .where(Deployment.project_id.in_(scope.ids)).order_by(Media.id))
-    media_cols = [f["name"] for f in table_schema("media")["fields"]]
-    n = 0
-    with engine.connect() as conn, open(out / "media.csv", "wb") as fh:
-        fh.write((",".join(media_cols) + "\n").encode())
-        result_set = conn.execute(media_q.execution_options(yield_per=chunksize))
-        for part in result_set.partitions(chunksize):
-            m = _frame(part, result_set)
-            frame = pd.DataFrame({
-                "mediaID": scope.ids_with_prefix(m["project_id"], m["source_id"]),
-                "deploymentID": m["deployment_id"].map(dep_ids),
-                "captureMethod": m["capture_method"],
-                "timestamp": format_local(m["timestamp_utc"], m["utc_offset"]),
-                "filePath": m["file_path"],
-                "filePublic": _bool_text(m["file_public"]),
-                "fileName": m["file_name"],
-                "fileMediatype": m["file_mediatype"],
-                "exifData": exif_with_hash(m["exif"], m["sha256"]),
-                "favorite": _bool_text(m["favorite"]),
-                "mediaComments": m["comments"],
-            })
-            _write_rows(fh, frame[media_cols])
-            n += len(m)
-            progress("export media", len(m))
-    result.rows["media"] = n
+    def media_rows(m: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({
+            "mediaID": scope.ids_with_prefix(m["project_id"], m["source_id"]),
+            "deploymentID": m["deployment_id"].map(dep_ids),
+            "captureMethod": m["capture_method"],
+            "timestamp": format_local(m["timestamp_utc"], m["utc_offset"]),
+            "filePath": m["file_path"],
+            "filePublic": _bool_text(m["file_public"]),
+            "fileName": m["file_name"],
+            "fileMediatype": m["file_mediatype"],
+            "exifData": exif_with_hash(m["exif"], m["sha256"]),
+            "favorite": _bool_text(m["favorite"]),
+            "mediaComments": m["comments"],
+        })
+
+    result.rows["media"] = _stream_table(engine, media_q, out / "media.csv", "media", media_rows, chunksize,
+                                         progress)
 
     alias = aliased(IndividualAlias)
     media_alias = aliased(Media)
@@ -243,52 +252,45 @@ def export_package(engine: Engine, out_dir: str | Path, partner: str | None = No
              .outerjoin(alias, (alias.individual_id == Individual.id) & (alias.partner_id == Project.partner_id))
              .outerjoin(media_alias, Observation.media_id == media_alias.id)
              .where(Deployment.project_id.in_(scope.ids)).order_by(Observation.id))
-    obs_cols = [f["name"] for f in table_schema("observations")["fields"]]
-    n = 0
-    with engine.connect() as conn, open(out / "observations.csv", "wb") as fh:
-        fh.write((",".join(obs_cols) + "\n").encode())
-        result_set = conn.execute(obs_q.execution_options(yield_per=chunksize))
-        for part in result_set.partitions(chunksize):
-            o = _frame(part, result_set)
-            # One partner's export speaks its own codes; a joint export speaks the shared catalogue.
-            ind = o["alias_code"] if scope.single_partner else o["ind_code"]
-            if scope.single_partner:
-                ind = ind.where(ind.notna(), o["ind_code"])
-            media_ids = o["media_source"]
-            frame = pd.DataFrame({
-                "observationID": scope.ids_with_prefix(o["project_id"], o["source_id"]),
-                "deploymentID": o["deployment_id"].map(dep_ids),
-                "mediaID": scope.ids_with_prefix(o["project_id"], media_ids).where(media_ids.notna(), None),
-                "eventID": o["event_id"],
-                "eventStart": format_local(o["event_start_utc"], o["utc_offset"]),
-                "eventEnd": format_local(o["event_end_utc"], o["utc_offset"]),
-                "observationLevel": o["level"],
-                "observationType": o["type"],
-                "cameraSetupType": o["camera_setup_type"],
-                "scientificName": o["scientific_name"],
-                "count": o["count"].astype("Int64"),
-                "lifeStage": o["life_stage"],
-                "sex": o["sex"],
-                "behavior": o["behavior"],
-                "individualID": ind,
-                "individualPositionRadius": o["position_radius"],
-                "individualPositionAngle": o["position_angle"],
-                "individualSpeed": o["speed"],
-                "bboxX": o["bbox_x"],
-                "bboxY": o["bbox_y"],
-                "bboxWidth": o["bbox_width"],
-                "bboxHeight": o["bbox_height"],
-                "classificationMethod": o["classification_method"],
-                "classifiedBy": o["classified_by"],
-                "classificationTimestamp": o["classification_timestamp"],
-                "classificationProbability": o["classification_probability"],
-                "observationTags": o["tags"],
-                "observationComments": o["comments"],
-            })
-            _write_rows(fh, frame[obs_cols])
-            n += len(o)
-            progress("export observations", len(o))
-    result.rows["observations"] = n
+    def observation_rows(o: pd.DataFrame) -> pd.DataFrame:
+        # One partner's export speaks its own codes; a joint export speaks the shared catalogue.
+        ind = o["alias_code"] if scope.single_partner else o["ind_code"]
+        if scope.single_partner:
+            ind = ind.where(ind.notna(), o["ind_code"])
+        media_ids = o["media_source"]
+        return pd.DataFrame({
+            "observationID": scope.ids_with_prefix(o["project_id"], o["source_id"]),
+            "deploymentID": o["deployment_id"].map(dep_ids),
+            "mediaID": scope.ids_with_prefix(o["project_id"], media_ids).where(media_ids.notna(), None),
+            "eventID": o["event_id"],
+            "eventStart": format_local(o["event_start_utc"], o["utc_offset"]),
+            "eventEnd": format_local(o["event_end_utc"], o["utc_offset"]),
+            "observationLevel": o["level"],
+            "observationType": o["type"],
+            "cameraSetupType": o["camera_setup_type"],
+            "scientificName": o["scientific_name"],
+            "count": o["count"].astype("Int64"),
+            "lifeStage": o["life_stage"],
+            "sex": o["sex"],
+            "behavior": o["behavior"],
+            "individualID": ind,
+            "individualPositionRadius": o["position_radius"],
+            "individualPositionAngle": o["position_angle"],
+            "individualSpeed": o["speed"],
+            "bboxX": o["bbox_x"],
+            "bboxY": o["bbox_y"],
+            "bboxWidth": o["bbox_width"],
+            "bboxHeight": o["bbox_height"],
+            "classificationMethod": o["classification_method"],
+            "classifiedBy": o["classified_by"],
+            "classificationTimestamp": o["classification_timestamp"],
+            "classificationProbability": o["classification_probability"],
+            "observationTags": o["tags"],
+            "observationComments": o["comments"],
+        })
+
+    result.rows["observations"] = _stream_table(engine, obs_q, out / "observations.csv", "observations",
+                                                observation_rows, chunksize, progress)
 
     individuals = _individuals(engine, scope)
     if not individuals.empty:
