@@ -67,11 +67,11 @@ def _tables(r: dict) -> Group:
         numbers.add_row(sp, f"{d['estimate']:.2f} [{d['lcl']:.2f}, {d['ucl']:.2f}]",
                         f"{(res.get('truth') or {}).get('density_per_100km2', float('nan')):.2f}",
                         f"{jvs.get('joint_N', float('nan')):.1f}", f"{jvs.get('sum_of_countries_N', float('nan')):.1f}")
-    checks = r.get("analytics", {}).get("truth_checks", [])
-    inside = sum(bool(c.get("inside")) for c in checks) if isinstance(checks, list) else 0
+    checks = [c for c in r.get("analytics", {}).get("truth_checks", []) if c.get("inside") is not None]
+    inside = sum(bool(c["inside"]) for c in checks)
     lines = [f"Database: {r['db']}", f"Packages and summary.json: {r['out']}",
              f"Analyses (tables, figures): {r['out']}/analytics; numbers and maps: {r['out']}/population"]
-    if isinstance(checks, list) and checks:
+    if checks:
         lines.append(f"Activity, overlap and occupancy: {inside} of {len(checks)} truth checks inside their 95% CI")
     if r.get("reports"):
         lines.append(f"Reports and brochures (HTML, PDF): {r['reports'].get('folder')}")
