@@ -73,6 +73,13 @@ def _tables(r: dict) -> Group:
              f"Analyses (tables, figures): {r['out']}/analytics; numbers and maps: {r['out']}/population"]
     if checks:
         lines.append(f"Activity, overlap and occupancy: {inside} of {len(checks)} truth checks inside their 95% CI")
+    census = r.get("census", {}).get("summary", {})
+    if census:
+        lines.append(f"Winter track census ({r['out']}/census): {census.get('unit_species_inside_ci', '?')} unit×species "
+                     f"prey densities inside their CI; at least {census.get('tigers_minimum_all', '?')} tigers "
+                     f"(truth: {census.get('tigers_true_with_tracks', '?')} left tracks)")
+    if r.get("maps"):
+        lines.append(f"One map of the area (GeoPackage for QGIS, habitat, rendered maps): {r['maps'].get('geopackage')}")
     if r.get("reports"):
         lines.append(f"Reports and brochures (HTML, PDF): {r['reports'].get('folder')}")
     return Group(survey, cats, numbers, "\n".join(lines))

@@ -15,6 +15,8 @@ from sqlalchemy import Engine
 
 from bigcats.analysis.survey_summary import survey_summary
 from bigcats.demo.analytics import run_analytics
+from bigcats.demo.census import run_census
+from bigcats.demo.maps import run_maps
 from bigcats.demo.population import run_population
 from bigcats.demo.reports import run_reports
 from bigcats.exchange.camtrapdp.importer import import_package
@@ -40,13 +42,16 @@ class DemoResult:
     truth: dict = field(default_factory=dict)
     analytics: dict = field(default_factory=dict)
     population: dict = field(default_factory=dict)
+    census: dict = field(default_factory=dict)
+    maps: dict = field(default_factory=dict)
     reports: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """The result as a plain dictionary for JSON output."""
         return {"out": str(self.out), "db": self.db_url, "packages": self.packages, "imports": self.imports,
                 "summary": self.summary, "truth": self.truth, "analytics": self.analytics,
-                "population": self.population, "reports": self.reports}
+                "population": self.population, "census": self.census, "maps": self.maps,
+                "reports": self.reports}
 
 
 def catalogue_codes(survey: SimulatedSurvey) -> pd.DataFrame:
@@ -119,6 +124,10 @@ def run_demo(out: str | Path = "bigcats-demo", db: str | None = None, seed: int 
     result.analytics = run_analytics(frames, survey.truth, out / "analytics")
     step("density, movement across the border and home ranges")
     result.population = run_population(frames, survey.truth, out / "population")
+    step("winter track census of tigers and their prey")
+    result.census = run_census(survey.truth, out / "census", seed=seed)
+    step("one map of the transboundary area and its habitats")
+    result.maps = run_maps(frames, survey.truth, out / "maps", seed=seed, languages=languages)
     if reports:
         step("status reports and brochures in " + ", ".join(languages))
         result.reports = run_reports(engine, out, languages=languages,

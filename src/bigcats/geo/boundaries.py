@@ -15,6 +15,8 @@ import pandas as pd
 import pyproj
 import shapely
 
+GRID_M = 0.01  # precision of border overlays, in metres
+
 from bigcats.geo.areas import equal_area_crs
 from bigcats.geo.crs import WGS84, parse_crs, reproject, require_crs
 from bigcats.geo.errors import GeoError
@@ -157,18 +159,20 @@ def border_gaps_overlaps(
         raise GeoError(f"no column {by!r} to tell the sides apart")
     ea = equal_area_crs(gdf)
     proj = reproject(gdf, ea)
-    sides = {k: shapely.union_all(g.geometry.values) for k, g in proj.groupby(by, sort=True)}
+    # A 1 cm precision grid keeps overlay robust where partners' edges nearly coincide after reprojection
+    # (without it GEOS can raise a TopologyException on such slivers).
+    sides = {k: shapely.union_all(g.geometry.values, grid_size=GRID_M) for k, g in proj.groupby(by, sort=True)}
     keys = list(sides)
     rows = []
     eps = 1e-3 * tolerance_m
     for i, a in enumerate(keys):
         for b in keys[i + 1:]:
             ga, gb = sides[a], sides[b]
-            overlap = shapely.intersection(ga, gb)
-            union = shapely.union(ga, gb)
+            overlap = shapely.intersection(ga, gb, grid_size=GRID_M)
+            union = shapely.union(ga, gb, grid_size=GRID_M)
             # Mitred buffers keep straight borders straight, so a gap between parallel edges is measured exactly.
             closed = shapely.buffer(shapely.buffer(union, tolerance_m, join_style="mitre"), -tolerance_m, join_style="mitre")
-            gap = shapely.difference(closed, union)
+            gap = shapely.difference(closed, union, grid_size=GRID_M)
             # Floating-point slivers of zero width along the outline are not gaps: a tiny opening removes them.
             gap = shapely.buffer(shapely.buffer(gap, -eps, join_style="mitre"), eps, join_style="mitre")
             for what, geom in (("overlap", overlap), ("gap", gap)):

@@ -48,6 +48,7 @@ class Layer:
     linewidth: float = 0.8
     categories: dict[str, str] = field(default_factory=dict)  # value -> legend label (translated by the caller)
     label_column: str | None = None  # text placed at each feature
+    colors: dict[str, str] = field(default_factory=dict)  # value -> fixed colour; its order is the legend order
 
 
 def font_for(language: str) -> str:
@@ -122,8 +123,10 @@ def render_map(
             if layer.column is not None:
                 if layer.column not in p.columns:
                     raise GeoError(f"layer {layer.title!r}: no column {layer.column!r} to colour by")
-                values = list(dict.fromkeys(p[layer.column].astype(str)))
-                colours = {v: cmap(i % 20) for i, v in enumerate(values)}
+                present = list(dict.fromkeys(p[layer.column].astype(str)))
+                # fixed colours (e.g. graduated classes) keep their own order in the legend
+                values = [v for v in layer.colors if v in present] + [v for v in present if v not in layer.colors]
+                colours = {v: layer.colors.get(v, cmap(i % 20)) for i, v in enumerate(values)}
                 fc = p[layer.column].astype(str).map(colours).tolist()
                 if lines:
                     p.plot(ax=ax, color=fc, linewidth=max(layer.linewidth, 1.5), zorder=z)
@@ -179,3 +182,24 @@ def render_map(
             written.append(path)
         plt.close(fig)
     return written
+
+
+def graduated_classes(values: np.ndarray, n_classes: int = 5, cmap: str = "YlOrBr", unit: str = "",
+                      fmt: str = "{:.2g}") -> tuple[np.ndarray, dict[str, str]]:
+    """Equal-interval classes of a numeric column for shading: a label per value, and label -> colour in order.
+
+    Feed them to a Layer (column = the labels, colors = the mapping) to shade units by density or biomass.
+    """
+    v = np.asarray(values, dtype=float)
+    if not np.isfinite(v).all():
+        raise GeoError("graduated shading: values must be finite numbers (no NaN)")
+    if n_classes < 1:
+        raise GeoError(f"graduated shading: n_classes must be at least 1, got {n_classes}")
+    lo, hi = float(v.min()), float(v.max())
+    edges = np.linspace(lo, hi if hi > lo else lo + 1.0, n_classes + 1)
+    idx = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, n_classes - 1)
+    suffix = f" {unit}" if unit else ""
+    names = [f"{fmt.format(a)}–{fmt.format(b)}{suffix}" for a, b in zip(edges[:-1], edges[1:])]
+    colours = plt.get_cmap(cmap)(np.linspace(0.2, 0.9, n_classes))
+    mapping = {names[i]: matplotlib.colors.to_hex(colours[i]) for i in range(n_classes)}
+    return np.array(names, dtype=object)[idx], mapping
