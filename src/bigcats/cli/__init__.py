@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bigcats.cli import analyse, census, demo, exchange, ingest, maps, population, report, serve, store, users
+from bigcats.cli import analyse, census, demo, exchange, identify, ingest, maps, population, report, serve, store, users
 
 app = typer.Typer(
     name="bigcats",
@@ -29,6 +29,7 @@ app.command("homerange")(population.homerange)
 app.command("report")(report.report)
 app.command("serve")(serve.serve)
 app.add_typer(users.app, name="users")
+app.add_typer(identify.app, name="identify")
 
 
 def main() -> None:
