@@ -4,7 +4,21 @@ from __future__ import annotations
 
 import typer
 
-from bigcats.cli import analyse, census, demo, exchange, identify, ingest, maps, population, report, serve, store, users
+from bigcats.cli import (
+    analyse,
+    census,
+    demo,
+    exchange,
+    identify,
+    ingest,
+    maps,
+    population,
+    report,
+    serve,
+    store,
+    sync,
+    users,
+)
 
 app = typer.Typer(
     name="bigcats",
@@ -30,6 +44,7 @@ app.command("report")(report.report)
 app.command("serve")(serve.serve)
 app.add_typer(users.app, name="users")
 app.add_typer(identify.app, name="identify")
+app.add_typer(sync.app, name="exchange")
 
 
 def main() -> None:

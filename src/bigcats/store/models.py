@@ -248,3 +248,5 @@ TABLES_IN_ORDER = [
 # Tables of the other capabilities live in their own modules; importing them here puts them on the one metadata
 # that the migrations are checked against.
 from bigcats.store import models_access  # noqa: E402, F401
+from bigcats.store import models_sync  # noqa: E402, F401
+from bigcats.store import models_identify  # noqa: E402, F401

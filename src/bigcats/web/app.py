@@ -23,6 +23,7 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = MAX_UPLOAD_BYT
     import bigcats.store.models_access  # noqa: F401 - the access tables must be in the metadata
     from bigcats.store.db import open_store
     from bigcats.web import pages
+    from bigcats.exchange.sync.api import router as sync_router
     from bigcats.web.api import router as api_router
 
     engine = open_store(db_url)
@@ -36,6 +37,7 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = MAX_UPLOAD_BYT
                        max_body=max_upload_bytes + 1024 * 1024)
     app.include_router(api_router)
     app.include_router(pages.router)
+    app.include_router(sync_router(lambda: app.state.bigcats.engine))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.exception_handler(WebError)

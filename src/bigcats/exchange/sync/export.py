@@ -1,0 +1,141 @@
+"""Export what changed since the last exchange with a peer, filtered by the sharing agreement, signed."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from bigcats.exchange.sync import state
+from bigcats.exchange.sync.agreement import Grant, grants_for
+from bigcats.exchange.sync.bundle import sign_bundle
+from bigcats.exchange.sync.changes import changed_keys, read_table, snapshot
+from bigcats.exchange.sync.errors import SyncError
+from bigcats.exchange.sync.keys import NodeIdentity, default_key_dir, load_identity
+from bigcats.geo.privacy import generalise
+from bigcats.store.models_sync import SyncPeer
+
+OUTAGES_FILE = "deployment-outages.csv"
+
+
+def _write(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False)
+
+
+def generalise_deployments(deps: pd.DataFrame, cell_km: float) -> pd.DataFrame:
+    """Deployments (text table) with coordinates snapped to cell centres and the uncertainty widened to match."""
+    if deps.empty:
+        return deps
+    out = deps.copy()
+    lon, lat = generalise(pd.to_numeric(out["longitude"]).to_numpy(), pd.to_numeric(out["latitude"]).to_numpy(),
+                          cell_km)
+    out["longitude"] = pd.Series(lon, index=out.index).map(repr)
+    out["latitude"] = pd.Series(lat, index=out.index).map(repr)
+    # Anywhere in the cell: half its diagonal, in metres.
+    out["coordinateUncertainty"] = str(int(math.ceil(cell_km * 1000 * math.sqrt(2) / 2)))
+    return out
+
+
+def filter_project(src: Path, dst: Path, changed: pd.DataFrame, grant: Grant) -> dict[str, int] | None:
+    """Write the changed, permitted rows of one exported project as a package; None when nothing is left."""
+    keys = {r: set(changed.loc[changed["resource"] == r, "row_key"]) for r in
+            ("deployments", "media", "observations", "individuals")}
+    obs = read_table(src, "observations")
+    media = read_table(src, "media")
+    deps = read_table(src, "deployments")
+    inds = read_table(src, "individuals")
+    allowed = (obs["scientificName"].eq("") | obs["scientificName"].isin(grant.species)) if grant.species is not None \
+        else pd.Series(True, index=obs.index)
+    obs_keep = obs[obs["observationID"].isin(keys["observations"]) & allowed]
+    # A photo of a species the peer may not see stays home unless a permitted observation needs it.
+    hidden_media = set(obs.loc[~allowed, "mediaID"])
+    media_keep = media[media["mediaID"].isin(set(obs_keep["mediaID"]))
+                       | (media["mediaID"].isin(keys["media"]) & ~media["mediaID"].isin(hidden_media))]
+    if not inds.empty:
+        ind_ok = inds["scientificName"].isin(grant.species) if grant.species is not None else True
+        inds = inds[(inds["individualID"].isin(keys["individuals"])
+                     | inds["individualID"].isin(set(obs_keep["individualID"]) - {""})) & ind_ok]
+    if obs_keep.empty and media_keep.empty and inds.empty and not keys["deployments"]:
+        return None
+    dst.mkdir(parents=True)
+    if not grant.exact_locations:
+        deps = generalise_deployments(deps, grant.cell_km)
+    _write(deps, dst / "deployments.csv")
+    _write(media_keep, dst / "media.csv")
+    _write(obs_keep, dst / "observations.csv")
+    if (src / OUTAGES_FILE).exists():
+        shutil.copyfile(src / OUTAGES_FILE, dst / OUTAGES_FILE)
+    if not inds.empty:
+        _write(inds, dst / "individuals.csv")
+    desc = json.loads((src / "datapackage.json").read_text(encoding="utf-8"))
+    present = {p.name for p in dst.iterdir()}
+    desc["resources"] = [r for r in desc.get("resources", []) if r.get("path") in present or "data" in r]
+    if not grant.exact_locations and not deps.empty:
+        lon, lat = pd.to_numeric(deps["longitude"]), pd.to_numeric(deps["latitude"])
+        desc["spatial"] = {"type": "Polygon", "bbox": [float(lon.min()), float(lat.min()), float(lon.max()),
+                                                       float(lat.max())]}
+    (dst / "datapackage.json").write_text(json.dumps(desc, indent=1, ensure_ascii=False), encoding="utf-8")
+    return {"deployments": len(deps), "media": len(media_keep), "observations": len(obs_keep),
+            "individuals": len(inds)}
+
+
+def peer_partner(engine: Engine, peer: str) -> str | None:
+    """The partner a trusted peer speaks for (None if the peer is not registered)."""
+    with engine.connect() as conn:
+        return conn.execute(select(SyncPeer.partner).where(SyncPeer.node == peer)).scalar_one_or_none()
+
+
+def export_changes(engine: Engine, peer: str, since: int | None = None, agreement: list[Grant] | None = None,
+                   out: str | Path | None = None, identity: NodeIdentity | None = None,
+                   key_dir: str | Path | None = None) -> Path:
+    """Write a signed package of what changed since `since` (default: what the peer last acknowledged).
+
+    Only the data of owners whose agreement grants the peer's partner travels (or `agreement`, when given),
+    only the species it grants, with station locations generalised unless it grants exact locations.
+    """
+    identity = identity or load_identity(key_dir or default_key_dir(engine))
+    partner = peer_partner(engine, peer)
+    if agreement is None:
+        if partner is None:
+            raise SyncError(f"unknown peer '{peer}': register it with `bigcats exchange trust {peer} KEYFILE "
+                            "--partner CODE` so its sharing agreements can be found")
+        agreement = grants_for(engine, partner)
+    grants = {g.owner: g for g in agreement if g.owner != partner}  # never echo a peer's own data back
+    if since is None:
+        since = state.acknowledged(engine, peer)
+    if since < 0:
+        raise SyncError(f"since must be 0 or more, not {since}")
+    out = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix=f"bigcats-sync-{peer}-"))
+    if out.exists() and any(out.iterdir()):
+        raise SyncError(f"{out} is not empty: an exchange package needs a folder of its own")
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="bigcats-snapshot-", dir=out.parent))
+    try:
+        snap = snapshot(engine, work)
+        if since > snap.to_seq:
+            raise SyncError(f"peer '{peer}' asks for changes after {since}, but this node's sequence ends at "
+                            f"{snap.to_seq}: was the database replaced? Export with since=0")
+        changed = changed_keys(engine, since, snap.to_seq)
+        changed = changed[changed["partner"].isin(grants.keys())]
+        projects = []
+        for i, p in enumerate(snap.projects[snap.projects["partner"].isin(grants.keys())].itertuples()):
+            mine = changed[(changed["partner"] == p.partner) & (changed["project"] == p.project)]
+            if mine.empty:
+                continue
+            rows = filter_project(Path(p.path), out / f"p{i}", mine, grants[p.partner])
+            if rows is not None:
+                g = grants[p.partner]
+                projects.append({"partner": p.partner, "project": p.project, "path": f"p{i}", "rows": rows,
+                                 "exact_locations": g.exact_locations,
+                                 "species": sorted(g.species) if g.species is not None else None})
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    digest = sign_bundle(out, identity, peer, since, snap.to_seq, projects)
+    state.record(engine, peer, "out", since, snap.to_seq, digest, "exported",
+                 counts={p["path"]: p["rows"] for p in projects})
+    return out
