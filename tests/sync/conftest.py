@@ -31,9 +31,9 @@ class Node:
         return load_identity(self.keys)
 
 
-def make_node(tmp: Path, name: str, partner: str) -> Node:
+def make_node(tmp: Path, name: str, partner: str, url: str | None = None) -> Node:
     (tmp / name).mkdir()
-    engine = open_store(f"sqlite:///{tmp / name / 'bigcats.db'}")
+    engine = open_store(url or f"sqlite:///{tmp / name / 'bigcats.db'}")
     generate_keys(tmp / name / "keys", name)
     return Node(name, partner, engine, tmp / name / "keys")
 
@@ -44,15 +44,20 @@ def introduce(a: Node, b: Node) -> None:
     trust_peer(b.engine, a.name, a.keys / "node.pub", partner=a.partner)
 
 
-@pytest.fixture
-def nodes(tmp_path, shared_data):
-    """Node RU (partner INBO holds the official Camtrap DP example) and node CN (partner HUNCHUN), trusting each other."""
+@pytest.fixture(params=["sqlite", "postgresql"])
+def nodes(request, tmp_path, shared_data, new_database):
+    """Node RU (partner INBO holds the official Camtrap DP example) and node CN (partner HUNCHUN), trusting each other.
+
+    RU runs on SQLite or on the PostgreSQL server, CN on a laptop's SQLite: a national server and a park laptop.
+    """
     from bigcats.exchange.camtrapdp.importer import import_package
 
-    ru, cn = make_node(tmp_path, "RU", "INBO"), make_node(tmp_path, "CN", "HUNCHUN")
-    introduce(ru, cn)
-    import_package(ru.engine, shared_data / "camtrap-dp-example", "INBO", country="BEL")
-    return ru, cn
+    with new_database(request.param, tmp_path) as url:
+        ru, cn = make_node(tmp_path, "RU", "INBO", url), make_node(tmp_path, "CN", "HUNCHUN")
+        introduce(ru, cn)
+        import_package(ru.engine, shared_data / "camtrap-dp-example", "INBO", country="BEL")
+        yield ru, cn
+        ru.engine.dispose()
 
 
 def _free_port() -> int:

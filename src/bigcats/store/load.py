@@ -7,6 +7,7 @@ owns the transaction: an import that fails half-way is rolled back whole.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -60,12 +61,13 @@ def insert_ignore(conn: Connection, table: str, columns: Sequence[str], data: di
 
 def _copy_ignore(conn: Connection, table: str, cols: str, rows: Iterable[tuple]) -> None:
     """PostgreSQL: COPY into a staging table, then one INSERT ... SELECT that skips existing natural keys."""
-    stage = f"_stage_{table}"
+    # Only the loaded columns and no defaults: the table's id sequence is used once, by the final INSERT.
+    stage = f"_stage_{table}_{zlib.crc32(cols.encode()):08x}"
     cur = conn.connection.driver_connection.cursor()
     try:
         # Lives until the end of the import's transaction; emptied for every chunk.
-        cur.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" (LIKE "{table}" INCLUDING DEFAULTS) '
-                    "ON COMMIT DROP")
+        cur.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DROP AS '
+                    f'SELECT {cols} FROM "{table}" WITH NO DATA')
         cur.execute(f'TRUNCATE "{stage}"')
         with cur.copy(f'COPY "{stage}" ({cols}) FROM STDIN') as copy:
             for row in rows:
