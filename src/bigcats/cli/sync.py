@@ -102,20 +102,26 @@ def receive_cmd(package: Annotated[Path, typer.Argument(help="A signed package f
     emit(result, as_json)
 
 
+def _with_peer(client_call, url: str, peer: str, keys, db, as_json: bool) -> None:
+    """Run a push or a pull against a peer server and print its result (or the reason it was refused)."""
+    from bigcats.exchange.sync import SyncError
+
+    engine = _engine(db)
+    try:
+        result = client_call(url, engine, peer, key_dir=_keys(keys, engine))
+    except SyncError as exc:
+        fail(str(exc), 1)
+    emit(result, as_json)
+
+
 @app.command()
 def push(peer: Annotated[str, typer.Argument(help="The peer node.")],
          url: Annotated[str, typer.Argument(help="The peer server's address, e.g. https://data.park.cn")],
          keys: KeysOption = None, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Send a peer server what it has not applied yet (resumes after an interruption)."""
-    from bigcats.exchange.sync import SyncError
     from bigcats.exchange.sync.client import push as push_to
 
-    engine = _engine(db)
-    try:
-        result = push_to(url, engine, peer, key_dir=_keys(keys, engine))
-    except SyncError as exc:
-        fail(str(exc), 1)
-    emit(result, as_json)
+    _with_peer(push_to, url, peer, keys, db, as_json)
 
 
 @app.command()
@@ -123,15 +129,9 @@ def pull(peer: Annotated[str, typer.Argument(help="The peer node.")],
          url: Annotated[str, typer.Argument(help="The peer server's address.")],
          keys: KeysOption = None, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Fetch and apply what a peer server changed since the last exchange."""
-    from bigcats.exchange.sync import SyncError
     from bigcats.exchange.sync.client import pull as pull_from
 
-    engine = _engine(db)
-    try:
-        result = pull_from(url, engine, peer, key_dir=_keys(keys, engine))
-    except SyncError as exc:
-        fail(str(exc), 1)
-    emit(result, as_json)
+    _with_peer(pull_from, url, peer, keys, db, as_json)
 
 
 @app.command()
