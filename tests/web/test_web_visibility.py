@@ -42,7 +42,8 @@ def _leaks(text: str, stations) -> list[str]:
 
 def _path_values(world_info) -> dict[str, list[str]]:
     return {"individual_id": [str(i) for i in world_info["individuals"].values()], "media_id": ["1"],
-            "partner": list(world_info["partners"]), "job_id": ["0" * 32], "proposal_id": ["1"]}
+            "partner": list(world_info["partners"]), "job_id": ["0" * 32], "proposal_id": ["1"],
+            "name": ["parks"]}
 
 
 def _get_routes(app) -> list[str]:

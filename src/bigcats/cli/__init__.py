@@ -6,11 +6,13 @@ import typer
 
 from bigcats.cli import (
     analyse,
+    catalogue,
     census,
     demo,
     exchange,
     identify,
     ingest,
+    layers,
     maps,
     population,
     report,
@@ -45,6 +47,8 @@ app.command("serve")(serve.serve)
 app.add_typer(users.app, name="users")
 app.add_typer(identify.app, name="identify")
 app.add_typer(sync.app, name="exchange")
+app.add_typer(layers.app, name="layers")
+app.add_typer(catalogue.app, name="catalogue")
 
 
 def main() -> None:

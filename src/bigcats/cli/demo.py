@@ -73,6 +73,13 @@ def _tables(r: dict) -> Group:
              f"Analyses (tables, figures): {r['out']}/analytics; numbers and maps: {r['out']}/population"]
     if checks:
         lines.append(f"Activity, overlap and occupancy: {inside} of {len(checks)} truth checks inside their 95% CI")
+    for sp, ident in sorted(r.get("identification", {}).get("species", {}).items()):
+        lines.append(f"Identification, {sp}: {ident['photos']} photos of {ident['individuals']} cats; cross-border "
+                     f"pairs proposed {ident['proposed_pairs']}, accepted {ident['accepted']}, correct "
+                     f"{ident['correct']} of {ident['true_pairs']} true")
+    if r.get("identification"):
+        lines.append(f"Review queue: {r['identification'].get('review_queue')} proposals wait for a person "
+                     "(bigcats catalogue review list, or the web app)")
     census = r.get("census", {}).get("summary", {})
     if census:
         lines.append(f"Winter track census ({r['out']}/census): {census.get('unit_species_inside_ci', '?')} unit×species "

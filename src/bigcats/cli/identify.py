@@ -1,6 +1,7 @@
 """`bigcats identify ...`: generate synthetic coats, index a catalogue, match photos, evaluate, reconcile.
 
-These commands take folders and files for now: the catalogue tables in the database come later.
+These commands take folders and files; `match --propose` and `batch --propose` store the candidates in the
+database as pending proposals for `bigcats catalogue review`.
 """
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ def match(
     threshold: Annotated[float | None, typer.Option(help="best score below which the photo is a new individual")] = None,
     box: Annotated[str | None, typer.Option(help="bounding box x,y,w,h of the animal")] = None,
     top: int = 10,
+    propose: Annotated[bool, typer.Option(help="store the top 3 candidates as pending proposals in the database")] = False,
+    observation: Annotated[int | None, typer.Option(help="the photo's observation id in the database")] = None,
+    partner: Annotated[str | None, typer.Option(help="partner whose photo it is (who may review it)")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -86,7 +90,18 @@ def match(
         raise typer.Exit(1)
     except (IdentifyError, ValueError) as err:
         fail(str(err))
-    emit({"image": str(image), **res.to_dict(top)}, as_json)
+    out = {"image": str(image), **res.to_dict(top)}
+    if propose:
+        from bigcats.identify.catalogue import propose as store, proposals_from_match
+        from bigcats.store.db import open_store
+
+        rows = proposals_from_match(res).assign(image=str(image), observation_id=observation,
+                                                scientificName=_species(species), side=side)
+        try:
+            out["proposed"] = store(open_store(db), rows, partner=partner)
+        except IdentifyError as err:
+            fail(str(err))
+    emit(out, as_json)
 
 
 @app.command()
@@ -142,10 +157,12 @@ def batch(
     out: Annotated[Path, typer.Option("--out")],
     address: Annotated[str | None, typer.Option(help="Dask scheduler address; default a local cluster")] = None,
     workers: int = 2,
+    propose: Annotated[bool, typer.Option(help="store the candidates as pending proposals in the database")] = False,
+    partner: Annotated[str | None, typer.Option(help="partner whose photos they are (who may review them)")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Identify a CSV of photos (image,scientificName,side[,x,y,w,h]) on Dask; write the results CSV."""
+    """Identify a CSV of photos (image,scientificName,side[,x,y,w,h,observation_id,media_id]) on Dask; write the results CSV."""
     from bigcats.identify.batch import identify_batch
 
     try:
@@ -154,4 +171,13 @@ def batch(
     except IdentifyError as err:
         fail(str(err))
     res.to_csv(out, index=False)
-    emit({"photos": int(len(res)), "status": res["status"].value_counts().to_dict(), "out": str(out)}, as_json)
+    summary = {"photos": int(len(res)), "status": res["status"].value_counts().to_dict(), "out": str(out)}
+    if propose:
+        from bigcats.identify.catalogue import propose as store, proposals_from_batch
+        from bigcats.store.db import open_store
+
+        try:
+            summary["proposed"] = store(open_store(db), proposals_from_batch(res, table), partner=partner)
+        except IdentifyError as err:
+            fail(str(err))
+    emit(summary, as_json)

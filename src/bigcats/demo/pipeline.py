@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from bigcats.analysis.survey_summary import survey_summary
 from bigcats.demo.analytics import run_analytics
 from bigcats.demo.census import run_census
+from bigcats.demo.identification import run_identification
 from bigcats.demo.maps import run_maps
 from bigcats.demo.population import run_population
 from bigcats.demo.reports import run_reports
@@ -42,6 +43,7 @@ class DemoResult:
     truth: dict = field(default_factory=dict)
     analytics: dict = field(default_factory=dict)
     population: dict = field(default_factory=dict)
+    identification: dict = field(default_factory=dict)
     census: dict = field(default_factory=dict)
     maps: dict = field(default_factory=dict)
     reports: dict = field(default_factory=dict)
@@ -50,7 +52,8 @@ class DemoResult:
         """The result as a plain dictionary for JSON output."""
         return {"out": str(self.out), "db": self.db_url, "packages": self.packages, "imports": self.imports,
                 "summary": self.summary, "truth": self.truth, "analytics": self.analytics,
-                "population": self.population, "census": self.census, "maps": self.maps,
+                "population": self.population, "identification": self.identification, "census": self.census,
+                "maps": self.maps,
                 "reports": self.reports}
 
 
@@ -124,6 +127,8 @@ def run_demo(out: str | Path = "bigcats-demo", db: str | None = None, seed: int 
     result.analytics = run_analytics(frames, survey.truth, out / "analytics")
     step("density, movement across the border and home ranges")
     result.population = run_population(frames, survey.truth, out / "population")
+    step("identifying cats from their coats: photos, matching, cross-border reconciliation, review queue")
+    result.identification = run_identification(engine, survey.truth, out, seed=seed)
     step("winter track census of tigers and their prey")
     result.census = run_census(survey.truth, out / "census", seed=seed)
     step("one map of the transboundary area and its habitats")

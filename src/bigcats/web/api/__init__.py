@@ -2,10 +2,11 @@
 
 from fastapi import APIRouter
 
-from bigcats.web.api import admin, auth, data, uploads
+from bigcats.web.api import admin, auth, data, layers, uploads
 
 router = APIRouter(prefix="/api")
 router.include_router(auth.router)
 router.include_router(data.router)
+router.include_router(layers.router)
 router.include_router(uploads.router)
 router.include_router(admin.router)

@@ -9,12 +9,13 @@ from typing import Annotated
 import pandas as pd
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, Response
+from pydantic import BaseModel
 from sqlalchemy import inspect
 
 from bigcats.web import downloads, queries
 from bigcats.web.api.common import geojson, records
 from bigcats.web.audit import log_event, log_exact
-from bigcats.web.deps import CallerDep, Conn, LangDep, ScopeDep, SensitiveDep, StateDep
+from bigcats.web.deps import CallerDep, Conn, LangDep, ScopeDep, SensitiveDep, StateDep, UserDep
 from bigcats.web.errors import WebError
 
 router = APIRouter(tags=["data"])
@@ -163,16 +164,85 @@ def download_package(partner: str, request: Request, conn: Conn, scope: ScopeDep
 REVIEW_TABLE = "identification_proposal"
 
 
+class ReviewDecision(BaseModel):
+    """A reviewer's decision on a proposed identification."""
+
+    decision: str  # confirm, reject or new
+    code: str | None = None  # catalogue code of a new individual (default: the next free one)
+    partner_code: str | None = None  # the partner's own code for a new individual
+    note: str | None = None
+
+
+def _review_item(row: dict) -> dict:
+    out = {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+    out["queryPhoto"] = f"/api/review/{row['id']}/query.jpg"
+    out["candidatePhoto"] = (f"/api/review/{row['id']}/candidate.jpg"
+                             if row.get("candidate_media_id") is not None or row.get("candidate_image") else None)
+    out.pop("image", None)
+    out.pop("candidate_image", None)  # server paths are not the browser's business
+    return out
+
+
+def _visible_proposal(state, caller, proposal_id: int) -> dict:
+    from bigcats.identify.catalogue import pending_one
+
+    row = pending_one(state.engine, proposal_id)
+    if row is None or row["partner_id"] not in caller.roles:
+        raise WebError(f"proposal {proposal_id}: not found among what you may review", status=404)
+    return row
+
+
 @router.get("/review")
-def review_queue(conn: Conn, caller: CallerDep) -> dict:
-    """Proposed identifications awaiting review (empty until the identification queue table exists)."""
+def review_queue(conn: Conn, caller: CallerDep, state: StateDep, limit: int = 100) -> dict:
+    """Proposed identifications awaiting review for the partners the caller belongs to, best score first."""
+    from bigcats.identify.catalogue import pending
+
     available = inspect(conn).has_table(REVIEW_TABLE)
-    return {"available": available and not caller.is_public, "items": []}
+    if not available or caller.is_public or not caller.roles:
+        return {"available": available and not caller.is_public, "items": []}
+    frame = pending(state.engine, partners=list(caller.roles), limit=min(max(limit, 1), 500))
+    editor = {pid for pid in caller.roles if caller.has_role(pid, "editor")}
+    items = [_review_item(r) | {"canDecide": r["partner_id"] in editor} for r in
+             frame.astype(object).where(frame.notna(), None).to_dict(orient="records")]
+    return {"available": True, "items": items}
+
+
+def _review_photo(state, caller, proposal_id: int, which: str) -> Response:
+    from PIL import Image
+
+    row = _visible_proposal(state, caller, proposal_id)
+    path = row["query_path"] if which == "query" else row["candidate_path"]
+    if not path or not Path(path).is_file():
+        raise WebError(f"proposal {proposal_id}: the {which} photo is not on this server", status=404)
+    with Image.open(path) as img:
+        buffer = io.BytesIO()
+        img.convert("RGB").save(buffer, "JPEG", quality=85)
+    return Response(buffer.getvalue(), media_type="image/jpeg")
+
+
+@router.get("/review/{proposal_id}/query.jpg")
+def review_query_photo(proposal_id: int, caller: UserDep, state: StateDep) -> Response:
+    """The photo to identify, for a proposal the caller may review, re-encoded without its metadata."""
+    return _review_photo(state, caller, proposal_id, "query")
+
+
+@router.get("/review/{proposal_id}/candidate.jpg")
+def review_candidate_photo(proposal_id: int, caller: UserDep, state: StateDep) -> Response:
+    """The candidate's reference photo of the same flank, for a proposal the caller may review."""
+    return _review_photo(state, caller, proposal_id, "candidate")
 
 
 @router.post("/review/{proposal_id}")
-def review_decide(proposal_id: int, caller: CallerDep) -> dict:
-    """Confirm, reject or declare a new individual for a proposal (needs the identification queue)."""
-    if caller.is_public:
-        raise WebError("sign in first", status=401)
-    raise WebError(f"proposal {proposal_id}: the review queue is not installed on this server yet", status=501)
+def review_decide(proposal_id: int, body: ReviewDecision, caller: UserDep, state: StateDep) -> dict:
+    """Confirm, reject or declare a new individual for a proposal (editors of the photo's partner)."""
+    from bigcats.identify.catalogue import decide
+    from bigcats.identify.errors import IdentifyError
+
+    row = _visible_proposal(state, caller, proposal_id)
+    if not caller.has_role(row["partner_id"], "editor"):
+        raise WebError("deciding identifications needs the editor role in the photo's partner", status=403)
+    try:
+        return decide(state.engine, proposal_id, body.decision, who=caller.username or f"user {caller.user_id}",
+                      code=body.code, partner_code=body.partner_code, note=body.note)
+    except IdentifyError as err:
+        raise WebError(str(err), status=409 if "already" in str(err) else 400) from None

@@ -3,11 +3,46 @@
   const t = JSON.parse(document.getElementById("i18n").textContent);
   const map = L.map("map", { preferCanvas: true }).setView([45.5, 128.5], 5);
   const status = document.getElementById("map-status");
-  const countries = L.geoJSON(null, { style: { color: "#7b8c7f", weight: 1, fillColor: "#e4eadf", fillOpacity: 1 } }).addTo(map);
+  // Panes keep the opaque base map under the published boundaries, and both under home ranges and points.
+  map.createPane("basemap").style.zIndex = 250;
+  map.createPane("boundaries").style.zIndex = 300;
+  const countries = L.geoJSON(null, { pane: "basemap", style: { color: "#7b8c7f", weight: 1, fillColor: "#e4eadf", fillOpacity: 1 } }).addTo(map);
   const stations = L.layerGroup().addTo(map);
   const detections = L.layerGroup().addTo(map);
-  L.control.layers(null, { [t.countries]: countries, [t.stations]: stations, [t.detections]: detections }).addTo(map);
+  // Published boundary and habitat layers (bigcats layers publish), drawn under the points; not sensitive.
+  const styles = {
+    parks: { color: "#2e6b3a", weight: 2, fill: false },
+    zones: { color: "#6b8e23", weight: 1, dashArray: "4 3", fillOpacity: 0.05 },
+    units: { color: "#555", weight: 1, dashArray: "2 4", fill: false },
+    habitat: { color: "#8fbf6f", weight: 0, fillColor: "#8fbf6f", fillOpacity: 0.35 },
+  };
+  const overlays = {};
+  for (const kind of ["habitat", "units", "zones", "parks"]) {
+    overlays[kind] = L.geoJSON(null, { pane: "boundaries", style: styles[kind], interactive: kind !== "habitat",
+      onEachFeature: (f, l) => l.bindPopup(esc(f.properties.name ?? f.properties.class ?? f.properties.layer)) });
+  }
+  const homeranges = L.geoJSON(null, {
+    style: f => f.properties.precision === "exact"
+      ? { color: "#b03a2e", weight: 2, fillOpacity: 0.1 }
+      : { color: "#b03a2e", weight: 1, dashArray: "3 3", fillOpacity: 0.15 },
+    onEachFeature: (f, l) => { const p = f.properties;
+      l.bindPopup(`${t.homerange}: <b>${esc(p.individualID)}</b> <i>${esc(p.scientificName)}</i><br>` +
+                  `${t.area}: ${p.area_km2}<br>${p.precision === "exact" ? t.exact : t.footprint}`); } });
+  L.control.layers(null, { [t.countries]: countries, [t.parks]: overlays.parks, [t.zones]: overlays.zones,
+    [t.units]: overlays.units, [t.habitat]: overlays.habitat, [t.homeranges]: homeranges,
+    [t.stations]: stations, [t.detections]: detections }, { collapsed: false }).addTo(map);
   fetch("/api/basemap/countries.geojson").then(r => r.json()).then(g => countries.addData(g));
+  fetch("/api/layers").then(r => r.json()).then(published => {
+    const kinds = new Set(published.map(l => l.kind));
+    for (const kind of Object.keys(overlays)) {
+      if (!kinds.has(kind)) continue;
+      fetch("/api/layers.geojson?kind=" + kind).then(r => r.json()).then(g => {
+        overlays[kind].addData(g);
+        if (kind !== "units") overlays[kind].addTo(map);
+        document.getElementById("map").dataset["layer_" + kind] = g.features.length;
+      });
+    }
+  });
 
   function esc(s) { return String(s ?? "").replace(/[&<>"']/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c])); }
   function where(p) { return p.precision === "exact" ? t.exact : t.generalised; }
@@ -17,8 +52,12 @@
     for (const [k, v] of [...params.entries()]) if (!v) params.delete(k);
     const q = params.toString();
     Promise.all([fetch("/api/stations.geojson?" + q).then(r => r.json()),
-                 fetch("/api/map/detections.geojson?" + q).then(r => r.json())]).then(([st, det]) => {
-      stations.clearLayers(); detections.clearLayers();
+                 fetch("/api/map/detections.geojson?" + q).then(r => r.json()),
+                 fetch("/api/homeranges.geojson?" + q).then(r => r.json())]).then(([st, det, hr]) => {
+      stations.clearLayers(); detections.clearLayers(); homeranges.clearLayers();
+      homeranges.addData(hr);
+      if (hr.features.length && !map.hasLayer(homeranges)) homeranges.addTo(map);
+      document.getElementById("map").dataset.homeranges = hr.features.length;
       const bounds = [];
       for (const f of st.features) {
         const [x, y] = f.geometry.coordinates; bounds.push([y, x]);
