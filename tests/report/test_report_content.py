@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import dataclasses
 import io
 import re
@@ -183,6 +185,21 @@ def test_cli_writes_the_report(demo_db, tmp_path):
     assert "Амарын цоохор ирвэс" in html.read_text(encoding="utf-8")
     bad = CliRunner().invoke(app, ["--species", "Amur lion", "--db", db])
     assert bad.exit_code == 2 and "not in the species table" in bad.output
+
+
+def test_cli_report_of_the_whole_area_estimates_density(demo_db, tmp_path):
+    from bigcats.cli.report import report
+
+    app = typer.Typer()
+    app.command()(report)
+    db = str(demo_db["out"] / "bigcats-demo.db")
+    res = CliRunner().invoke(app, ["--species", "Panthera tigris altaica", "--language", "en", "--format", "html",
+                                   "--out", str(tmp_path), "--db", db, "--json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)["numbers"]["population"]
+    whole = next(r for r in rows if r["region"] == "all")
+    assert whole["densityLower"] < whole["density"] < whole["densityUpper"]
+    assert sum(r["N"] for r in rows if r["region"] != "all") == pytest.approx(whole["N"], rel=1e-6)
 
 
 def test_demo_step_writes_reports(demo_db):

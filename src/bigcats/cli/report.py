@@ -8,8 +8,25 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from bigcats.cli.common import DbOption, JsonOption, emit, fail
+from bigcats.cli.common import DbOption, JsonOption, console, emit, fail
 from bigcats.report.errors import ReportError
+
+
+def _population(inputs, species: str) -> tuple[list[dict] | None, object]:
+    """SCR numbers and movement of the species from the store's confirmed identifications, if they can be fitted."""
+    from bigcats.population.errors import PopulationError
+    from bigcats.population.from_store import fit_species, report_rows
+    from bigcats.population.movement import individual_movement
+    from bigcats.report.builder import resolve_species
+
+    name = resolve_species(inputs.species, species)
+    try:
+        scr, fit = fit_species(inputs.frames, name)
+    except PopulationError as exc:
+        # The report then says "not estimated"; the reason goes to the console, never a number that looks right.
+        console.print(f"[yellow]density not estimated:[/] {exc}")
+        return None, None
+    return report_rows(fit, scr), individual_movement(scr.detections).assign(scientificName=name)
 
 
 def report(
@@ -22,6 +39,7 @@ def report(
     db: DbOption = None,
     as_json: JsonOption = False,
     brochure: Annotated[bool, typer.Option("--brochure", help="The short public brochure (locations generalised) instead of the full report.")] = False,
+    density: Annotated[bool, typer.Option(help="Estimate density and numbers by capture-recapture from the confirmed identifications (takes seconds).")] = True,
 ) -> None:
     """Write the status report of a species for an area and period: effort, detections, RAI, activity, individuals."""
     from bigcats.report.builder import build_status
@@ -32,7 +50,11 @@ def report(
     languages = language or ["en"]
     formats = tuple(format or ["html", "pdf"])
     try:
-        status = build_status(load_inputs(open_store(db)), species, area, period)
+        inputs = load_inputs(open_store(db))
+        # A fit uses the whole survey: shown only in reports of the whole area and period, never misattributed.
+        whole = area == "all" and not period
+        population, movement = _population(inputs, species) if density and whole else (None, None)
+        status = build_status(inputs, species, area, period, population=population, movement=movement)
         written = [render(status, lang, out, formats=formats, kind="brochure" if brochure else "status")
                    for lang in languages]
     except ReportError as exc:

@@ -304,3 +304,12 @@ def n_by_side(fit: SCRFit, mask_side: np.ndarray) -> pd.DataFrame:
                      "E.N.lcl": r["E.N.lcl"], "E.N.ucl": r["E.N.ucl"], "R.N": r["R.N"], "R.N.SE": r["R.N.SE"],
                      "detected_centred_here": r["detected_in_region"]})
     return pd.DataFrame(rows)
+
+
+def report_rows(fit: SCRFit, inputs: SCRInputs) -> list[dict]:
+    """Density with its interval and expected N per region (whole area, each country's part) for a status report."""
+    d = fit.density("100km2")
+    table = n_by_side(fit, inputs.mask_side)
+    return [{"region": "all" if r["area"] == "whole" else r["area"], "density": d["estimate"],
+             "densityLower": d["lcl"], "densityUpper": d["ucl"], "N": r["E.N"], "NLower": r["E.N.lcl"],
+             "NUpper": r["E.N.ucl"], "method": "SCR"} for r in table.to_dict(orient="records")]
