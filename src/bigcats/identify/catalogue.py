@@ -227,6 +227,13 @@ def propose(engine: Engine, proposals: pd.DataFrame, method: str = "rootsift-lnb
                 for o, m, im, s, sd, i, sc, r in zip(col("observation_id"), col("media_id"), col("image"),
                                                      p["scientificName"], p["side"], ind, col("score"), col("rank"),
                                                      strict=True)]
+        # The same proposal made again (same photo, candidate, flank and method) is not queued twice.
+        existing = set(conn.execute(select(
+            IdentificationProposal.observation_id, IdentificationProposal.media_id, IdentificationProposal.image,
+            IdentificationProposal.individual_id, IdentificationProposal.side, IdentificationProposal.method)
+            .where(IdentificationProposal.method == method)).all())
+        rows = [r for r in rows if (r["observation_id"], r["media_id"], r["image"], r["individual_id"], r["side"],
+                                    r["method"]) not in existing]
         if rows:
             conn.execute(IdentificationProposal.__table__.insert(), rows)
     return len(rows)
@@ -455,14 +462,26 @@ def import_wildbook(engine: Engine, encounters: pd.DataFrame, species: str, part
             created += 1
         photos = enc.dropna(subset=["mediaAsset", "side"])
         base = Path(root) if root else None
+        # The same export brought in again adds nothing: a photo already filed under the animal and flank is skipped.
+        have = set(conn.execute(select(IndividualImage.individual_id, IndividualImage.file_path, IndividualImage.side)
+                                .where(IndividualImage.individual_id.in_(list(ids.values())))).all())
+        added = 0
         for code, path, side, e in zip(photos["individualID"].astype(str), photos["mediaAsset"].astype(str),
                                        photos["side"], photos["encounterID"].astype(str), strict=True):
-            ch.insert("individual_image", individual_id=ids[code], media_id=None,
-                      file_path=str(base / path) if base else path, side=str(side), encounter=e, added_at=at)
-        did = _record(ch, "import", who, when, note=f"Wildbook import for {partner}",
-                      extra={"encounters": int(len(encounters))})
+            file_path = str(base / path) if base else path
+            if (ids[code], file_path, str(side)) in have:
+                continue
+            ch.insert("individual_image", individual_id=ids[code], media_id=None, file_path=file_path,
+                      side=str(side), encounter=e, added_at=at)
+            have.add((ids[code], file_path, str(side)))
+            added += 1
+        did = None
+        if created or added:  # a decision that changed nothing is not worth a line in the history
+            did = _record(ch, "import", who, when, note=f"Wildbook import for {partner}",
+                          extra={"encounters": int(len(encounters))})
     return {"decision": did, "encounters": int(len(encounters)), "individuals": int(enc["individualID"].nunique()),
-            "created": created, "photos": int(len(photos)), "unassigned": int(len(encounters) - len(enc))}
+            "created": created, "photos": int(len(photos)), "added_photos": added,
+            "unassigned": int(len(encounters) - len(enc))}
 
 
 def export_wildbook(engine: Engine, species: str | None = None) -> pd.DataFrame:
