@@ -67,3 +67,35 @@ def db_url(request, tmp_path) -> Iterator[str]:
 def sqlite_url(tmp_path) -> str:
     """A fresh SQLite database URL (for tests that need only the laptop default)."""
     return f"sqlite:///{tmp_path / 'bigcats.db'}"
+
+
+@contextmanager
+def serve_in_thread(app) -> Iterator[str]:
+    """An ASGI app served by uvicorn on a free loopback port, in a thread; yields its base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def serve_app():
+    """The `serve_in_thread(app)` context manager, for tests that drive a live server."""
+    return serve_in_thread

@@ -6,9 +6,6 @@ in the pytest temporary folder (web-screenshots/) for a human to look at.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -20,26 +17,13 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium
 
 
 @pytest.fixture
-def live_server(sqlite_world):
+def live_server(sqlite_world, serve_app):
     """The application served by uvicorn on a free loopback port, in a thread."""
-    import uvicorn
-
     from bigcats.web import create_app
 
     db_url, _ = sqlite_world
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(db_url), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_app(create_app(db_url)) as url:
+        yield url
 
 
 @pytest.fixture

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import threading
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -282,29 +279,16 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture
-def grid_server(grid_world, tmp_path):
+def grid_server(grid_world, tmp_path, serve_app):
     """The grid survey with the tiny GeoPackage published, served by uvicorn on a free loopback port."""
-    import uvicorn
-
     from bigcats.web import create_app
 
     db_url = grid_world[0]
     path, _ = _gpkg(tmp_path)
     with create_engine(db_url).connect() as conn:
         publish_geopackage(conn, path)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(db_url), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_app(create_app(db_url)) as url:
+        yield url
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium (/usr/bin/chromium) is not installed: run "
