@@ -81,4 +81,34 @@ class SyncConflict(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
 
 
-SYNC_TABLES = [SyncPeer, SyncChange, SyncExchange, SyncConflict]
+class SyncBase(Base):
+    """The content hash of a peer's row as this node held it right after receiving it, to tell local edits.
+
+    A row whose local copy still has this hash was not changed here since, so the owner's update applies;
+    one with another hash was changed on both sides and becomes a conflict.
+    """
+
+    __tablename__ = "sync_base"
+    __table_args__ = (UniqueConstraint("partner", "project", "resource", "row_key", name="uq_sync_base_row"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner: Mapped[str] = mapped_column(String(64))
+    project: Mapped[str] = mapped_column(String(255))
+    resource: Mapped[str] = mapped_column(String(32))
+    row_key: Mapped[str] = mapped_column(String(255))
+    row_hash: Mapped[int] = mapped_column(BigInteger)
+
+
+class SyncDecision(Base):
+    """A catalogue decision received from a peer, and the local catalogue_decision row that records it."""
+
+    __tablename__ = "sync_decision"
+    __table_args__ = (UniqueConstraint("partner", "project", "remote_id", name="uq_sync_decision_remote"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    peer: Mapped[str] = mapped_column(String(64))
+    partner: Mapped[str] = mapped_column(String(64))  # the owner whose node made the decision
+    project: Mapped[str] = mapped_column(String(255))
+    remote_id: Mapped[str] = mapped_column(String(64))  # the decision's id on the owner's node
+    decision_id: Mapped[int] = mapped_column(Integer)  # catalogue_decision.id here
+
+
+SYNC_TABLES = [SyncPeer, SyncChange, SyncExchange, SyncConflict, SyncBase, SyncDecision]

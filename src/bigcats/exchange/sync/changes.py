@@ -14,12 +14,15 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from bigcats.exchange.camtrapdp.exporter import export_package
+from bigcats.exchange.sync import decisions
 from bigcats.store.models import Partner, Project
 from bigcats.store.models_sync import SyncChange
 
 # Resource file and the column that identifies a row in it (outages travel with their deployments).
 KEYS = {"deployments": "deploymentID", "media": "mediaID", "observations": "observationID",
         "individuals": "individualID"}
+# Everything the change log numbers: the survey tables and the catalogue decisions on them.
+LOGGED = {**KEYS, decisions.RESOURCE: decisions.KEY}
 
 
 @dataclass
@@ -71,7 +74,8 @@ def snapshot(engine: Engine, folder: str | Path) -> Snapshot:
     current = []
     for p in projects.itertuples():  # one export per project, not per record
         export_package(engine, p.path, partner=p.partner, project=p.project)
-        for resource, key in KEYS.items():
+        decisions.project_decisions(engine, p.partner, p.project).to_csv(p.path / decisions.FILE, index=False)
+        for resource, key in LOGGED.items():
             table = read_table(p.path, resource)
             if table.empty:
                 continue

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from bigcats.exchange.sync import state
+from bigcats.exchange.sync import decisions, state
 from bigcats.exchange.sync.agreement import Grant, grants_for
 from bigcats.exchange.sync.bundle import sign_bundle
 from bigcats.exchange.sync.changes import changed_keys, read_table, snapshot
@@ -60,7 +60,12 @@ def filter_project(src: Path, dst: Path, changed: pd.DataFrame, grant: Grant) ->
         ind_ok = inds["scientificName"].isin(grant.species) if grant.species is not None else True
         inds = inds[(inds["individualID"].isin(keys["individuals"])
                      | inds["individualID"].isin(set(obs_keep["individualID"]) - {""})) & ind_ok]
-    if obs_keep.empty and media_keep.empty and inds.empty and not keys["deployments"]:
+    # Decisions go only with observations the peer may see (all of them travel when those do).
+    decided = decisions.read_decisions(src)
+    decided = decided[decided[decisions.KEY].isin(set(changed.loc[changed["resource"] == decisions.RESOURCE,
+                                                                   "row_key"]))
+                      & decided["observationID"].isin(set(obs.loc[allowed, "observationID"]))]
+    if obs_keep.empty and media_keep.empty and inds.empty and decided.empty and not keys["deployments"]:
         return None
     dst.mkdir(parents=True)
     if not grant.exact_locations:
@@ -72,6 +77,8 @@ def filter_project(src: Path, dst: Path, changed: pd.DataFrame, grant: Grant) ->
         shutil.copyfile(src / OUTAGES_FILE, dst / OUTAGES_FILE)
     if not inds.empty:
         _write(inds, dst / "individuals.csv")
+    if not decided.empty:
+        _write(decided, dst / decisions.FILE)
     desc = json.loads((src / "datapackage.json").read_text(encoding="utf-8"))
     present = {p.name for p in dst.iterdir()}
     desc["resources"] = [r for r in desc.get("resources", []) if r.get("path") in present or "data" in r]
@@ -81,7 +88,7 @@ def filter_project(src: Path, dst: Path, changed: pd.DataFrame, grant: Grant) ->
                                                        float(lat.max())]}
     (dst / "datapackage.json").write_text(json.dumps(desc, indent=1, ensure_ascii=False), encoding="utf-8")
     return {"deployments": len(deps), "media": len(media_keep), "observations": len(obs_keep),
-            "individuals": len(inds)}
+            "individuals": len(inds), decisions.RESOURCE: len(decided)}
 
 
 def peer_partner(engine: Engine, peer: str) -> str | None:

@@ -10,18 +10,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, delete, select, update
 
 from bigcats.exchange.camtrapdp.exporter import export_package
 from bigcats.exchange.camtrapdp.importer import import_package
-from bigcats.exchange.sync import state
+from bigcats.exchange.sync import base, decisions, state
 from bigcats.exchange.sync.bundle import unpack, verify_bundle
 from bigcats.exchange.sync.changes import KEYS, read_table
 from bigcats.exchange.sync.conflicts import compare
 from bigcats.exchange.sync.errors import SyncError
 from bigcats.problems import DataError
 from bigcats.store import load
-from bigcats.store.models import Partner, Project
+from bigcats.store.models import Deployment, Media, Observation, Partner, Project
+from bigcats.store.models_identify import IdentificationProposal, IndividualImage
 from bigcats.store.models_sync import SyncConflict
 
 
@@ -30,12 +31,91 @@ def _local_projects(engine: Engine) -> set[tuple[str, str]]:
         return {(a, b) for a, b in conn.execute(select(Partner.code, Project.code).join(Partner)).all()}
 
 
+# Resources whose owner's updates are applied over an unchanged local copy (the others are listed as conflicts):
+# the table and the columns elsewhere that refer to its rows, re-pointed at the owner's version.
+UPDATABLE = {
+    "observations": (Observation, [IdentificationProposal.observation_id]),
+    "media": (Media, [Observation.media_id, IdentificationProposal.media_id, IndividualImage.media_id]),
+}
+SUPERSEDED = "\x1fsuperseded"  # suffix of a local row's key while its owner's update is imported
+
+
 def find_conflicts(engine: Engine, incoming: Path, partner: str, project: str, work: Path) -> pd.DataFrame:
-    """Compare an incoming project package with this node's copy of the same project."""
+    """Compare an incoming project package with this node's copy of the same project (all differing rows)."""
     export_package(engine, work, partner=partner, project=project)
     found = [compare(r, read_table(incoming, r), read_table(work, r)) for r in KEYS]
+    found.append(decisions.decision_conflicts(decisions.read_decisions(incoming),
+                                              decisions.local_decisions(engine, partner, project)))
     return pd.concat([f for f in found if not f.empty], ignore_index=True) if any(
         not f.empty for f in found) else pd.DataFrame()
+
+
+def split_updates(engine: Engine, found: pd.DataFrame, partner: str, project: str,
+                  work: Path) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Differing rows split into conflicts (changed here too) and the owner's updates to apply, per resource."""
+    if found.empty:
+        return found, {}
+    unchanged = base.unchanged_here(found, base.local_hashes(work), base.base_hashes(engine, partner, project))
+    # A photo decided one way here and the other way by the owner keeps this node's identification.
+    disputed = set(found.loc[found["resource"] == decisions.RESOURCE, "row_key"])
+    apply = unchanged & found["resource"].isin(UPDATABLE.keys()) & ~found["row_key"].isin(disputed)
+    updates = {r: g["row_key"].tolist() for r, g in found[apply].groupby("resource")}
+    return found[~apply].reset_index(drop=True), updates
+
+
+def _project_rows(model, partner: str, project: str, keys: list[str]):
+    return (select(model.id, model.deployment_id, model.source_id)
+            .join(Deployment, Deployment.id == model.deployment_id)
+            .join(Project, Project.id == Deployment.project_id).join(Partner, Partner.id == Project.partner_id)
+            .where(Partner.code == partner, Project.code == project, model.source_id.in_(keys)))
+
+
+def _rename(conn, model, old: pd.DataFrame, suffix: str) -> None:
+    conn.execute(update(model).where(model.id == bindparam("oid")).values(source_id=bindparam("sid")),
+                 [{"oid": int(i), "sid": k + suffix} for i, k in zip(old["id"], old["source_id"], strict=True)])
+
+
+def _supersede(engine: Engine, partner: str, project: str, updates: dict[str, list[str]]) -> dict[str, pd.DataFrame]:
+    """Set aside the local copies of updated rows so that the import writes the owner's version."""
+    old = {}
+    with engine.begin() as conn:
+        for resource, keys in updates.items():
+            model = UPDATABLE[resource][0]
+            old[resource] = pd.DataFrame(conn.execute(_project_rows(model, partner, project, keys)).all(),
+                                         columns=["id", "deployment_id", "source_id"])
+            if not old[resource].empty:
+                _rename(conn, model, old[resource], SUPERSEDED)
+    return old
+
+
+def _restore(engine: Engine, old: dict[str, pd.DataFrame]) -> None:
+    """Put set-aside rows back (the import failed)."""
+    with engine.begin() as conn:
+        for resource, rows in old.items():
+            if not rows.empty:
+                _rename(conn, UPDATABLE[resource][0], rows, "")
+
+
+def _replace(engine: Engine, partner: str, project: str, old: dict[str, pd.DataFrame]) -> int:
+    """Point what referred to the set-aside rows at the imported ones, drop the old copies; returns how many."""
+    n = 0
+    with engine.begin() as conn:
+        for resource in ("media", "observations"):  # photos first: their observations are re-pointed, not lost
+            rows = old.get(resource)
+            if rows is None or rows.empty:
+                continue
+            model, refs = UPDATABLE[resource]
+            new = pd.DataFrame(conn.execute(_project_rows(model, partner, project, rows["source_id"].tolist())).all(),
+                               columns=["new", "deployment_id", "source_id"])
+            pairs = rows.merge(new, on=["deployment_id", "source_id"])
+            if not pairs.empty:
+                moves = [{"oid": int(o), "nid": int(m)} for o, m in zip(pairs["id"], pairs["new"], strict=True)]
+                for ref in refs:
+                    conn.execute(update(ref.class_).where(ref == bindparam("oid")).values(
+                        {ref.key: bindparam("nid")}), moves)
+            conn.execute(delete(model).where(model.id.in_(rows["id"].astype(int).tolist())))
+            n += len(rows)
+    return n
 
 
 def _store_conflicts(engine: Engine, found: pd.DataFrame, peer: str, partner: str, project: str,
@@ -55,6 +135,18 @@ def _store_conflicts(engine: Engine, found: pd.DataFrame, peer: str, partner: st
     with engine.begin() as conn:
         load.insert_ignore(conn, SyncConflict.__tablename__, list(data), data)
     return n
+
+
+def _remember(engine: Engine, incoming: Path, conflicts: pd.DataFrame, partner: str, project: str,
+              work: Path) -> None:
+    """Store the local hashes of the rows just received (not those left in conflict) as their new base."""
+    export_package(engine, work, partner=partner, project=project)
+    arrived = base.local_hashes(incoming)[["resource", "row_key"]]
+    held = arrived.merge(base.local_hashes(work), on=["resource", "row_key"])
+    if not conflicts.empty:
+        held = held.merge(conflicts[["resource", "row_key"]].drop_duplicates(), how="left", indicator=True)
+        held = held[held["_merge"] == "left_only"].drop(columns="_merge")
+    base.remember(engine, partner, project, held)
 
 
 def receive(engine: Engine, package: str | Path, peer: str | None = None, node: str | None = None) -> dict:
@@ -90,20 +182,30 @@ def receive(engine: Engine, package: str | Path, peer: str | None = None, node: 
                             f"{last + 1}..{from_seq} from '{peer}' have not been applied here: receive those first "
                             f"(pull since {last})")
         local = _local_projects(engine)
+        result["updated"], result["decisions"] = 0, 0
         for i, p in enumerate(manifest["projects"]):  # a few projects per package
             sub = folder / p["path"]
+            found, updates = pd.DataFrame(columns=["resource", "row_key"]), {}
             if (p["partner"], p["project"]) in local:
                 found = find_conflicts(engine, sub, p["partner"], p["project"], tmp / f"local{i}")
+                found, updates = split_updates(engine, found, p["partner"], p["project"], tmp / f"local{i}")
                 result["conflicts"] += _store_conflicts(engine, found, peer, p["partner"], p["project"], digest)
+            old = _supersede(engine, p["partner"], p["project"], updates)
             try:
                 imported = import_package(engine, sub, p["partner"], profile=False, fmt="bigcats-sync",
                                           source=f"sync from {peer}, package {digest[:16]}, {p['path']}")
             except DataError as exc:
+                _restore(engine, old)
                 raise SyncError(f"package from '{peer}', project {p['partner']}/{p['project']}: {exc}") from exc
+            result["updated"] += _replace(engine, p["partner"], p["project"], old)
             for k, v in imported.added.items():
                 result["added"][k] = result["added"].get(k, 0) + v
+            result["decisions"] += decisions.record_decisions(engine, decisions.read_decisions(sub), peer,
+                                                              p["partner"], p["project"])
+            _remember(engine, sub, found, p["partner"], p["project"], tmp / f"after{i}")
         state.record(engine, peer, "in", from_seq, to_seq, digest, "applied",
-                     counts={"added": result["added"], "conflicts": result["conflicts"]})
+                     counts={"added": result["added"], "conflicts": result["conflicts"],
+                             "updated": result["updated"], "decisions": result["decisions"]})
         return result
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
