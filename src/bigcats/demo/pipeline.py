@@ -89,12 +89,8 @@ def population_for_report(population: dict) -> dict[str, dict]:
     for species, res in population.get("species", {}).items():
         if "error" in res:
             continue
-        d = res["estimates"]["D_per_100km2"]
-        rows = [{"region": "all" if a["area"] == "whole" else a["area"], "density": d["estimate"],
-                 "densityLower": d["lcl"], "densityUpper": d["ucl"], "N": a["E.N"], "NLower": a["E.N.lcl"],
-                 "NUpper": a["E.N.ucl"], "method": "SCR"} for a in res["areas"]]
         movement = pd.DataFrame(res["movement"]["individuals"]).assign(scientificName=species)
-        out[species] = {"population": rows, "movement": movement}
+        out[species] = {"population": res["report_rows"], "movement": movement}
     return out
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 
 from bigcats.population.errors import PopulationError
-from bigcats.population.from_store import SCRInputs, fit_species, n_by_side
+from bigcats.population.from_store import SCRInputs, fit_species, n_by_side, report_rows
 from bigcats.population.homerange import country_share, mcp
 from bigcats.population.maps import density_map, movement_map
 from bigcats.population.movement import expected_use_share, individual_movement, joint_vs_separate, species_year_summary
@@ -216,6 +216,7 @@ def species_report(frames: SurveyFrames, species: str, cat: CatTruth | None, out
         "estimates": est,
         "truth": truth,
         "areas": areas,
+        "report_rows": report_rows(fit, inputs),
         "joint_vs_separate": _joint_vs_separate(inputs),
         "movement": movement,
         "expected_use": _expected_use(fit, inputs, cat),
