@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from bigcats.errors import BigcatsError
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -69,7 +71,7 @@ class ProblemList:
         return "\n".join(lines)
 
 
-class DataError(ValueError):
+class DataError(BigcatsError):
     """Input refused: nothing was changed. Carries every problem found, each with file, row and field."""
 
     def __init__(self, problems: ProblemList | list[Problem], what: str = "input") -> None:

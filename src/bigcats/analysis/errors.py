@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from bigcats.errors import BigcatsError
 
-class AnalysisError(ValueError):
+
+class AnalysisError(BigcatsError):
     """Input an analysis cannot use; the message names what is wrong and where (station, species, row...)."""
 
 

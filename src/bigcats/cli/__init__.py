@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from bigcats.cli.errors import BigcatsGroup
 from bigcats.cli import (
     analyse,
     catalogue,
@@ -27,7 +28,15 @@ app = typer.Typer(
     help="Transboundary monitoring of Amur tigers, Amur leopards and snow leopards.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
+    cls=BigcatsGroup,
 )
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks of internal errors (for bug reports)."),
+) -> None:
+    """Transboundary monitoring of Amur tigers, Amur leopards and snow leopards."""
 app.add_typer(exchange.import_app, name="import")
 app.add_typer(exchange.export_app, name="export")
 app.command("validate")(exchange.validate)

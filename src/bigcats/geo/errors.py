@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bigcats.errors import BigcatsError
 
-class GeoError(ValueError):
+
+class GeoError(BigcatsError):
     """Geographic input refused (missing CRS, invalid geometry, unknown class...); nothing was written."""

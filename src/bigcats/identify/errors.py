@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from bigcats.errors import BigcatsError
 
-class IdentifyError(ValueError):
+
+class IdentifyError(BigcatsError):
     """Bad input to identification: names what is wrong and where (file, row, field, image, species)."""
 
 

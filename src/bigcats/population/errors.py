@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from bigcats.errors import BigcatsError
 
-class PopulationError(ValueError):
+
+class PopulationError(BigcatsError):
     """Bad input to, or a failed fit of, a population analysis: the message says what is wrong and where."""
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bigcats.errors import BigcatsError
 
-class ReportError(ValueError):
+
+class ReportError(BigcatsError):
     """A report request or its inputs are wrong (species, area, period, language, missing font...)."""

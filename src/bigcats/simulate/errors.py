@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bigcats.errors import BigcatsError
 
-class SimulationError(ValueError):
+
+class SimulationError(BigcatsError):
     """A survey configuration that cannot be simulated: names the setting, species or partner at fault."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from bigcats.errors import BigcatsError
 from bigcats.problems import Problem
 from bigcats.taxonomy.species import LANGUAGES, _species
 
@@ -18,7 +19,7 @@ LABELS_CSV = Path(__file__).with_name("labels.csv")
 ANY_PARTNER = "*"
 
 
-class TaxonomyError(ValueError):
+class TaxonomyError(BigcatsError):
     """A label map cannot be used: names the file, row and what is wrong."""
 
 

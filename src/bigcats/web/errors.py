@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from bigcats.errors import BigcatsError
 
-class WebError(ValueError):
+
+class WebError(BigcatsError):
     """Bad input to the web application (field, file or entry named in the message); carries an HTTP status."""
 
     def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
+        super().__init__(message, status=status)

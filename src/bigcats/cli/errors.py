@@ -1,0 +1,74 @@
+"""The CLI's one error handler: a refusal is a message (and its problems) with exit 1, never a traceback.
+
+Every command runs inside `BigcatsGroup.invoke`, so one place decides how errors reach a user:
+- `BigcatsError` (bad input, refused request): the message and each problem on stderr, or with `--json` one JSON
+  document `{"error": ..., "problems": [...]}` on stdout; exit code 1.
+- wrong usage (unknown option, missing argument): click's usage message; exit code 2.
+- anything else is a bug in bigcats: one sentence saying so, exit code 3; `bigcats --debug ...` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import typer
+from typer._click.exceptions import ClickException
+from typer.core import TyperGroup
+
+from bigcats.errors import BigcatsError
+
+SHOWN_PROBLEMS = 20
+
+
+def report_error(error: BigcatsError, as_json: bool) -> None:
+    """Write a refusal for a person (stderr) or, with --json, as one JSON document on stdout."""
+    if as_json:
+        sys.stdout.write(json.dumps(error.to_dict(), ensure_ascii=False, indent=2, default=str) + "\n")
+        return
+    doc = error.to_dict()
+    message = str(error)
+    lines = [f"error: {message}"]
+    # DataError's message already lists its first problems; list them only when the message does not.
+    problems = doc["problems"]
+    if problems and "\n" not in message:
+        for p in error.all_problems()[:SHOWN_PROBLEMS]:
+            lines.append(f"  {p}")
+        if doc["problem_count"] > SHOWN_PROBLEMS:
+            lines.append(f"  ... and {doc['problem_count'] - SHOWN_PROBLEMS} more (--json lists them all)")
+    if error.hint:
+        lines.append(f"hint: {error.hint}")
+    typer.echo("\n".join(lines), err=True)
+
+
+def _wants_json(ctx: typer.Context) -> bool:
+    rest = list(getattr(ctx, "protected_args", []) or []) + list(ctx.args or [])
+    return "--json" in rest or "--json" in sys.argv[1:]
+
+
+class BigcatsGroup(TyperGroup):
+    """The root command group: runs every sub-command inside the one error handler."""
+
+    def invoke(self, ctx: typer.Context):  # type: ignore[override]
+        as_json = _wants_json(ctx)
+        debug = "--debug" in sys.argv[1:] or bool(ctx.params.get("debug"))
+        try:
+            return super().invoke(ctx)
+        except BigcatsError as error:
+            if debug:
+                raise
+            report_error(error, as_json)
+            raise typer.Exit(1) from None
+        except (ClickException, typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except MemoryError:
+            typer.echo("error: out of memory; try a smaller selection or a machine with more memory", err=True)
+            raise typer.Exit(3) from None
+        except Exception as error:  # a bug in bigcats, not the user's fault
+            if debug:
+                raise
+            typer.echo(
+                f"internal error in bigcats ({type(error).__name__}: {error}).\n"
+                "This is a bug, not a problem with your data. Run the same command with `bigcats --debug ...` "
+                "for the traceback and report it.", err=True)
+            raise typer.Exit(3) from None
