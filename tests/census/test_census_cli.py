@@ -44,5 +44,5 @@ def test_unknown_route_exits_with_the_row_named(tmp_path: Path):
     pd.DataFrame({"route_id": ["NOPE"], "species": ["Sus scrofa"], "count": [1]}).to_csv(tmp_path / "c.csv", index=False)
     r = runner.invoke(app, ["estimate", "--routes", str(tmp_path / "s" / "routes.geojson"), "--crossings", str(tmp_path / "c.csv"),
                             "--travel", str(tmp_path / "travel.csv")])
-    assert r.exit_code == 2
+    assert r.exit_code == 1
     assert "route 'NOPE' does not exist" in " ".join(r.output.split())  # rich wraps long lines

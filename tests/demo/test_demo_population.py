@@ -158,4 +158,4 @@ def test_density_command_from_a_demo_database(report, tmp_path):
     assert ranges["percent"] == 100.0 and all("share_RUS" in r for r in ranges["home_ranges"])
 
     res = runner.invoke(app, ["density", "--db", demo.db_url])
-    assert res.exit_code == 2 and "--species" in res.output
+    assert res.exit_code == 1 and "--species" in res.output

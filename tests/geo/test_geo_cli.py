@@ -55,5 +55,5 @@ def test_merge_refuses_invalid_geometry(tmp_path: Path):
     bow = shapely.Polygon([(0, 0), (1000, 1000), (1000, 0), (0, 1000)])
     gpd.GeoDataFrame({"name": ["bad"]}, geometry=[bow], crs=LAEA).to_file(tmp_path / "b.gpkg")
     r = runner.invoke(app, ["merge", f"{tmp_path / 'b.gpkg'}:kind=zones,country=MNG", "--out", str(tmp_path / "o.gpkg")])
-    assert r.exit_code == 2 and "feature 0 ('bad'): invalid geometry" in " ".join(r.output.split())
+    assert r.exit_code == 1 and "feature 0 ('bad'): invalid geometry" in " ".join(r.output.split())
     assert not (tmp_path / "o.gpkg").exists()

@@ -46,9 +46,9 @@ def test_review_merge_history_undo_through_the_cli(sqlite_url, tmp_path):
     assert _run("export-wildbook", str(out), "--db", sqlite_url)["encounters"] == 1
     # Errors are named, with a non-zero exit, never a traceback.
     bad = runner.invoke(app, ["merge", "RUS:T1", "NOPE", "--who", "anna", "--db", sqlite_url])
-    assert bad.exit_code == 2 and "no individual with catalogue code 'NOPE'" in bad.output
+    assert bad.exit_code == 1 and "no individual with catalogue code 'NOPE'" in bad.output
     bad = runner.invoke(app, ["review", "confirm", "999", "--who", "anna", "--db", sqlite_url])
-    assert bad.exit_code == 2 and "no identification proposal 999" in bad.output
+    assert bad.exit_code == 1 and "no identification proposal 999" in bad.output
 
 
 def test_identify_match_propose_writes_the_review_queue(sqlite_url, easy_leopards, tmp_path):

@@ -27,15 +27,15 @@ def test_users_add_list_share_and_first_sign_in(sqlite_url):
     assert json.loads(r.stdout)["role"] == "administrator"
     again = runner.invoke(app, ["add", "chief", "--partner", "LLNP", "--password", "s3cret-enough",
                                 "--db", sqlite_url])
-    assert again.exit_code == 2 and "taken" in again.output
+    assert again.exit_code == 1 and "taken" in again.output
     bad_role = runner.invoke(app, ["add", "x", "--partner", "LLNP", "--role", "boss", "--password", "s3cret-enough",
                                    "--db", sqlite_url])
-    assert bad_role.exit_code == 2 and "role" in bad_role.output
+    assert bad_role.exit_code == 1 and "role" in bad_role.output
     listed = json.loads(runner.invoke(app, ["list", "--db", sqlite_url, "--json"]).stdout)
     assert listed == [{"username": "chief", "name": None, "active": True, "partner": "LLNP", "role": "administrator"}]
     assert "s3cret" not in runner.invoke(app, ["list", "--db", sqlite_url]).output
     refused = runner.invoke(app, ["share", "--owner", "LLNP", "--exact", "--db", sqlite_url])
-    assert refused.exit_code == 2 and "public never" in refused.output
+    assert refused.exit_code == 1 and "public never" in refused.output
     shared = runner.invoke(app, ["share", "--owner", "LLNP", "--db", sqlite_url, "--json"])
     assert shared.exit_code == 0 and json.loads(shared.stdout)["grantee"] == "public"
     client = client_for(sqlite_url)

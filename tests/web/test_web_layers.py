@@ -25,7 +25,7 @@ from bigcats.population.homerange import mcp
 from bigcats.store.models import Deployment, Individual, Observation, Partner, Project, Species, Station
 from bigcats.store.db import open_store
 from bigcats.store.models_access import AccessLog, SharingAgreement
-from bigcats.web.api.admin import add_user
+from bigcats.access.users import add_user
 from bigcats.web.api.layers import FLAT_RATIO
 
 TIGER = "Panthera tigris altaica"
@@ -184,9 +184,9 @@ def test_layers_cli_publishes_lists_and_removes(sqlite_world, tmp_path):
     r = runner.invoke(layers_app, ["remove", "habitat", "--db", db_url, "--json"])
     assert r.exit_code == 0 and json.loads(r.stdout)["features"] == 1
     r = runner.invoke(layers_app, ["remove", "habitat", "--db", db_url])
-    assert r.exit_code == 2 and "no published layer 'habitat'" in r.output
+    assert r.exit_code == 1 and "no published layer 'habitat'" in r.output
     r = runner.invoke(layers_app, ["publish", str(tmp_path / "none.gpkg"), "--db", db_url])
-    assert r.exit_code == 2 and "no such file" in r.output
+    assert r.exit_code == 1 and "no such file" in r.output
 
 
 def _on_grid(geom: shapely.Geometry, cell_m: float = 10_000.0) -> bool:

@@ -18,7 +18,7 @@ from bigcats.store.db import open_store
 from bigcats.store.models import Deployment, Individual, Observation, Partner, Project, Species, Station
 from bigcats.store.models_access import SharingAgreement
 from bigcats.web import create_app
-from bigcats.web.api.admin import add_user
+from bigcats.access.users import add_user
 
 PASSWORD = "correct-horse-battery"
 T0 = datetime(2024, 1, 10)

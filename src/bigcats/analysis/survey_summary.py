@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from bigcats.store.query import SurveyFrames, operating_days
+from bigcats.analysis.effort import trap_nights
+from bigcats.core.frames import SurveyFrames
 
 
 def events(observations: pd.DataFrame) -> pd.DataFrame:
@@ -26,8 +27,8 @@ def survey_summary(frames: SurveyFrames) -> dict:
     deps, obs = frames.deployments, frames.observations
     if deps.empty:
         return {"stations": {}, "trap_nights": {}, "detections": {}, "individuals": {}}
-    days = operating_days(deps, frames.outages)
-    side = deps.set_index("deploymentID")["country"]
+    outages = frames.outages if frames.outages is not None and not frames.outages.empty else None
+    per_side = trap_nights(deps, outages, by=("country",))
     ev = events(obs)
     label = ev["scientificName"].where(ev["scientificName"].notna(), ev["observationType"])
     detections = (ev.assign(label=label).groupby(["label", "country"]).size().unstack(fill_value=0))
@@ -42,7 +43,7 @@ def survey_summary(frames: SurveyFrames) -> dict:
         }
     return {
         "stations": deps.groupby("country")["locationID"].nunique().astype(int).to_dict(),
-        "trap_nights": days.groupby(side.reindex(days.index).to_numpy()).sum().round(1).to_dict(),
+        "trap_nights": {str(r.country): round(float(r.trapNights), 1) for r in per_side.itertuples()},
         "detections": {k: {c: int(v) for c, v in row.items() if v} for k, row in detections.iterrows()},
         "individuals": individuals,
     }

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from bigcats.cli.errors import BigcatsGroup
+from bigcats.cli.errors import BigcatsTyper
+
 from bigcats.cli import (
     analyse,
     catalogue,
@@ -23,12 +24,11 @@ from bigcats.cli import (
     users,
 )
 
-app = typer.Typer(
+app = BigcatsTyper(
     name="bigcats",
     help="Transboundary monitoring of Amur tigers, Amur leopards and snow leopards.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
-    cls=BigcatsGroup,
 )
 
 

@@ -8,6 +8,8 @@ from typing import Annotated
 import pandas as pd
 import typer
 
+from bigcats.cli.errors import BigcatsTyper
+
 from bigcats.analysis.abundance import relative_abundance
 from bigcats.analysis.activity import fit_activity
 from bigcats.analysis.detection_history import detection_history
@@ -18,8 +20,11 @@ from bigcats.analysis.occupancy import fit_occupancy, history_to_occupancy
 from bigcats.analysis.overlap import overlap
 from bigcats.analysis.solar import record_times
 from bigcats.cli.common import DbOption, JsonOption, emit, fail
+from bigcats.core.frames import SurveyFrames
+from bigcats.survey.abundance import abundance_by_side
+from bigcats.survey.effort import effort_by_side
 
-app = typer.Typer(help="Survey analyses: effort, independent detections, RAI, activity, overlap, occupancy.")
+app = BigcatsTyper(help="Survey analyses: effort, independent detections, RAI, activity, overlap, occupancy.")
 
 DeploymentsOpt = Annotated[Path | None, typer.Option("--deployments", help="Camtrap DP deployments CSV.")]
 ObservationsOpt = Annotated[Path | None, typer.Option("--observations", help="Camtrap DP observations CSV.")]
@@ -28,6 +33,9 @@ OutOpt = Annotated[Path | None, typer.Option("--out", help="Folder for CSV table
 ThresholdOpt = Annotated[str, typer.Option("--threshold", help="Independence threshold, e.g. 30min, 1h.")]
 ReferenceOpt = Annotated[str, typer.Option("--reference", help="last_independent or last_record.")]
 ByOpt = Annotated[str, typer.Option("--by", help="Comma-separated grouping columns.")]
+PartnerOpt = Annotated[str | None, typer.Option("--partner", help="Only this partner's deployments.")]
+CountryOpt = Annotated[str | None, typer.Option("--country", help="Only this country side (ISO3).")]
+PeriodOpt = Annotated[str | None, typer.Option("--period", help="2024, 2024-03, or FROM/TO; effort is clipped to it.")]
 TIME_COLUMNS = ("deploymentStart", "deploymentEnd", "timestamp", "start", "end")
 
 
@@ -46,49 +54,47 @@ def _read_csv(path: Path, what: str) -> pd.DataFrame:
 
 
 def load_frames(db: str | None = None, deployments: Path | None = None, observations: Path | None = None,
-                outages: Path | None = None, **filters: str) -> dict[str, pd.DataFrame | None]:
-    """Survey frames for the analyses: from the database, or from Camtrap DP CSV files when --deployments is given."""
+                outages: Path | None = None, partner: str | None = None, country: str | None = None,
+                period: str | None = None) -> SurveyFrames:
+    """Survey frames for the analyses: from the database, or from Camtrap DP CSV files when --deployments is given;
+    then the selection (partner, country side, period) applied the same way in both cases."""
+    from bigcats.survey import Selection, load
+
+    selection = Selection(partner=partner, country=country, period=period)
     if deployments is None:
-        from bigcats.store import query
         from bigcats.store.db import open_store
 
-        store_filters = {k: v for k, v in filters.items() if k in ("partner", "country", "project") and v}
-        stored = query.load_frames(open_store(db), **store_filters)
-        if stored.deployments.empty:
-            raise AnalysisError("the database holds no deployments for this selection: import data first "
-                                "(bigcats import camtrap-dp ..., or bigcats demo --db ...)")
-        frames: dict[str, pd.DataFrame | None] = {
-            "deployments": stored.deployments,
-            "outages": None if stored.outages.empty else stored.outages,
-            "observations": stored.observations,
-        }
-        filters = {k: v for k, v in filters.items() if k not in store_filters}
-    else:
-        frames = {"deployments": _read_csv(deployments, "deployments"), "outages": None, "observations": None}
-        if outages is not None:
-            frames["outages"] = _read_csv(outages, "outages")
-        if observations is not None:
-            frames["observations"] = _read_csv(observations, "observations")
-    for column, value in filters.items():
-        if value is None:
-            continue
-        dep = frames["deployments"]
-        if column not in dep.columns:
-            raise AnalysisError(f"filter: deployments have no column {column!r}")
-        frames["deployments"] = dep = dep[dep[column].astype(str) == str(value)]
-        keep = set(dep["deploymentID"])
-        for name in ("observations", "outages"):
-            if frames[name] is not None:
-                frames[name] = frames[name][frames[name]["deploymentID"].isin(keep)]
-    return frames
+        return load(open_store(db), selection)
+    frames = SurveyFrames(
+        deployments=_read_csv(deployments, "deployments"),
+        outages=_read_csv(outages, "outages") if outages is not None else None,
+        observations=_read_csv(observations, "observations") if observations is not None else None)
+    selected = selection.apply(frames)
+    selected.no_observations = observations is None  # type: ignore[attr-defined]
+    return selected
 
 
-def _need_obs(frames: dict) -> pd.DataFrame:
-    """The observations frame, or a clear error when --observations was not given."""
-    if frames["observations"] is None:
+def _species(name: str, db: str | None, from_files: bool) -> str:
+    """The scientific name for any name of a species (the store's own taxa count when reading the database)."""
+    from bigcats.store.query import resolve_species
+
+    if from_files:
+        return resolve_species(None, name)
+    from bigcats.store.db import open_store
+
+    return resolve_species(open_store(db), name)
+
+
+def _need_obs(frames: SurveyFrames) -> pd.DataFrame:
+    """The observations frame, or a clear error when there are none (CSV mode: --observations not given)."""
+    if getattr(frames, "no_observations", False):
         raise AnalysisError("this command needs --observations")
-    check_within_deployments(frames["observations"], frames["deployments"])
-    return frames["observations"]
+    check_within_deployments(frames.observations, frames.deployments)
+    return frames.observations
+
+
+def _outages(frames: SurveyFrames) -> pd.DataFrame | None:
+    return frames.outages if len(frames.outages) else None
 
 
 def _write(out: Path | None, name: str, table: pd.DataFrame) -> None:
@@ -104,18 +110,27 @@ def _by(text: str) -> list[str]:
 
 @app.command()
 def effort(db: DbOption = None, deployments: DeploymentsOpt = None, outages: OutagesOpt = None,
-           by: ByOpt = "locationID", out: OutOpt = None, as_json: JsonOption = False) -> None:
-    """Active trap-nights per group (deployment columns, year, month) and the camera-operation matrix."""
+           by: ByOpt = "locationID", partner: PartnerOpt = None, country: CountryOpt = None,
+           period: PeriodOpt = None, out: OutOpt = None, as_json: JsonOption = False) -> None:
+    """Trap-nights (24 h of a working camera, outages left out) per group, and the camera-operation matrix.
+
+    `--by country` gives the same table as the status report and the web dashboard: each side and 'all'.
+    """
     try:
-        f = load_frames(db, deployments, None, outages)
-        table = trap_nights(f["deployments"], f["outages"], by=_by(by))
+        f = load_frames(db, deployments, None, outages, partner=partner, country=country, period=period)
+        if _by(by) == ["country"]:
+            table = effort_by_side(f)
+            _write(out, "trap_nights_by_side", table)
+            emit(table.to_dict(orient="records"), as_json)
+            return
+        table = trap_nights(f.deployments, _outages(f), by=_by(by))
         _write(out, "trap_nights", table)
         if out is not None:
-            camera_operation(f["deployments"], f["outages"]).to_csv(out / "camera_operation.csv")
+            camera_operation(f.deployments, _outages(f)).to_csv(out / "camera_operation.csv")
     except AnalysisError as exc:
         fail(str(exc))
         return
-    emit(table.to_dict(orient="records"), as_json, table.to_string(index=False))
+    emit(table.to_dict(orient="records"), as_json)
 
 
 @app.command()
@@ -132,49 +147,61 @@ def independent(db: DbOption = None, deployments: DeploymentsOpt = None, observa
     except AnalysisError as exc:
         fail(str(exc))
         return
-    emit(table.to_dict(orient="records"), as_json, table.to_string(index=False))
+    emit(table.to_dict(orient="records"), as_json)
 
 
 @app.command()
 def abundance(db: DbOption = None, deployments: DeploymentsOpt = None, observations: ObservationsOpt = None,
               outages: OutagesOpt = None, by: ByOpt = "locationID", threshold: ThresholdOpt = "30min",
-              n_boot: Annotated[int, typer.Option("--n-boot")] = 1000, out: OutOpt = None,
-              as_json: JsonOption = False) -> None:
-    """Independent events per 100 trap-nights with station-bootstrap intervals."""
+              n_boot: Annotated[int, typer.Option("--n-boot")] = 1000,
+              species: Annotated[list[str] | None, typer.Option("--species", help="Any name of a species (repeatable); with --by country the same table as the report.")] = None,
+              partner: PartnerOpt = None, country: CountryOpt = None, period: PeriodOpt = None,
+              out: OutOpt = None, as_json: JsonOption = False) -> None:
+    """Independent events per 100 trap-nights with station-bootstrap intervals.
+
+    `--by country --species NAME` gives each side and 'all', exactly as the status report and the web show it.
+    """
     try:
-        f = load_frames(db, deployments, observations, outages)
+        f = load_frames(db, deployments, observations, outages, partner=partner, country=country, period=period)
+        names = [_species(n, db, deployments is not None) for n in species or []]
+        if _by(by) == ["country"] and names:
+            table = abundance_by_side(f, names, n_boot=n_boot)
+            _write(out, "relative_abundance_by_side", table)
+            emit(table.to_dict(orient="records"), as_json)
+            return
         events = independent_detections(_need_obs(f), threshold)
         groups = _by(by)
         station_cols = [c for c in groups if c not in ("locationID", "year")]
-        eff = trap_nights(f["deployments"], f["outages"], by=["locationID", *station_cols,
+        eff = trap_nights(f.deployments, _outages(f), by=["locationID", *station_cols,
                                                               *(["year"] if "year" in groups else [])])
         table = relative_abundance(events, eff, by=groups, n_boot=n_boot)
         _write(out, "relative_abundance", table)
         if out is not None:
             from bigcats.analysis.figures import rai_bars_figure, rai_map_figure
-            if "locationID" in groups and {"latitude", "longitude"} <= set(f["deployments"].columns):
+            if "locationID" in groups and {"latitude", "longitude"} <= set(f.deployments.columns):
                 for sp in table["scientificName"].unique():
-                    rai_map_figure(table, f["deployments"], sp, out / f"rai_map_{str(sp).replace(' ', '_')}")
+                    rai_map_figure(table, f.deployments, sp, out / f"rai_map_{str(sp).replace(' ', '_')}")
             else:
                 rai_bars_figure(table, out / "rai_bars", group=groups[0] if groups else None)
     except AnalysisError as exc:
         fail(str(exc))
         return
-    emit(table.to_dict(orient="records"), as_json, table.to_string(index=False))
+    emit(table.to_dict(orient="records"), as_json)
 
 
 @app.command()
-def activity(species: Annotated[str, typer.Argument(help="scientificName")], db: DbOption = None,
+def activity(species: Annotated[str, typer.Argument(help="Any name of the species: scientific, en/ru/zh/mn, or short (tiger).")], db: DbOption = None,
              deployments: DeploymentsOpt = None, observations: ObservationsOpt = None,
              time: Annotated[str, typer.Option("--time", help="clock or solar")] = "clock",
              threshold: ThresholdOpt = "30min", n_boot: Annotated[int, typer.Option("--n-boot")] = 500,
              out: OutOpt = None, as_json: JsonOption = False) -> None:
     """Activity curve and activity level of one species (clock or solar time)."""
     try:
+        species = _species(species, db, deployments is not None)
         f = load_frames(db, deployments, observations)
         events = independent_detections(_need_obs(f), threshold)
         sp = events[events["scientificName"] == species]
-        fit = fit_activity(record_times(sp, f["deployments"], time), n_boot=n_boot, what=species)
+        fit = fit_activity(record_times(sp, f.deployments, time), n_boot=n_boot, what=species)
         _write(out, f"activity_{species.replace(' ', '_')}", fit.curve())
     except AnalysisError as exc:
         fail(str(exc))
@@ -193,10 +220,12 @@ def overlap_cmd(species_a: Annotated[str, typer.Argument()], species_b: Annotate
                 out: OutOpt = None, as_json: JsonOption = False) -> None:
     """Activity overlap of two species (Dhat1, Dhat4, Dhat5) with smoothed-bootstrap basic0 intervals."""
     try:
+        species_a = _species(species_a, db, deployments is not None)
+        species_b = _species(species_b, db, deployments is not None)
         f = load_frames(db, deployments, observations, country=country)
         events = independent_detections(_need_obs(f), threshold)
-        ta = record_times(events[events["scientificName"] == species_a], f["deployments"], time)
-        tb = record_times(events[events["scientificName"] == species_b], f["deployments"], time)
+        ta = record_times(events[events["scientificName"] == species_a], f.deployments, time)
+        tb = record_times(events[events["scientificName"] == species_b], f.deployments, time)
         res = overlap(ta, tb, n_boot=n_boot, names=(species_a, species_b))
         table = pd.DataFrame(res.table())
         _write(out, "overlap", table)
@@ -213,7 +242,7 @@ def overlap_cmd(species_a: Annotated[str, typer.Argument()], species_b: Annotate
 
 
 @app.command()
-def occupancy(species: Annotated[str, typer.Argument(help="scientificName")], db: DbOption = None,
+def occupancy(species: Annotated[str, typer.Argument(help="Any name of the species: scientific, en/ru/zh/mn, or short (tiger).")], db: DbOption = None,
               deployments: DeploymentsOpt = None, observations: ObservationsOpt = None, outages: OutagesOpt = None,
               occasion_length: Annotated[int, typer.Option("--occasion-length")] = 7,
               day1: Annotated[str, typer.Option("--day1", help="station, survey or a date")] = "station",
@@ -222,10 +251,11 @@ def occupancy(species: Annotated[str, typer.Argument(help="scientificName")], db
               out: OutOpt = None, as_json: JsonOption = False) -> None:
     """Single-season occupancy of one species from its detection history, with naive occupancy."""
     try:
+        species = _species(species, db, deployments is not None)
         f = load_frames(db, deployments, observations, outages)
-        dh = detection_history(_need_obs(f), f["deployments"], species, f["outages"], occasion_length, day1)
+        dh = detection_history(_need_obs(f), f.deployments, species, _outages(f), occasion_length, day1)
         covs = _by(site_covs)
-        sc = f["deployments"].drop_duplicates("locationID").set_index("locationID")[covs] if covs else None
+        sc = f.deployments.drop_duplicates("locationID").set_index("locationID")[covs] if covs else None
         data = history_to_occupancy(dh.history, sc, {"effort": dh.effort} if effort_cov else None)
         fit = fit_occupancy(data, psi_covs=covs, p_covs=["effort"] if effort_cov else [])
         _write(out, "occupancy_coefficients", fit.coef.reset_index())

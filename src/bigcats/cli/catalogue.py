@@ -11,17 +11,20 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
+
+from bigcats.cli.errors import BigcatsTyper
 
 from bigcats.cli.common import DbOption, JsonOption, emit, fail
 from bigcats.identify.errors import IdentifyError
 
-app = typer.Typer(help="The individual catalogue: aliases, merges, splits, undo, Wildbook.", no_args_is_help=True)
-review_app = typer.Typer(help="Review proposed identifications: confirm, reject or declare a new individual.",
+app = BigcatsTyper(help="The individual catalogue: aliases, merges, splits, undo, Wildbook.", no_args_is_help=True)
+review_app = BigcatsTyper(help="Review proposed identifications: confirm, reject or declare a new individual.",
                          no_args_is_help=True)
 app.add_typer(review_app, name="review")
 
 WhoOption = Annotated[str | None, typer.Option("--who", help="Reviewer recorded with the decision (default: login name).")]
-SpeciesOption = Annotated[str | None, typer.Option("--species", help="tiger, leopard, snow_leopard or a scientific name")]
+SpeciesOption = Annotated[str | None, typer.Option("--species", help="any name of the species: tiger, Amur leopard, ирбис, 雪豹, a scientific name...")]
 PartnerOption = Annotated[str | None, typer.Option("--partner", help="the code is this partner's own code (an alias)")]
 
 
@@ -32,9 +35,10 @@ def _engine(db: str | None):
 
 
 def _species(name: str | None) -> str | None:
-    from bigcats.identify.coats import SPECIES
+    """The scientific name for any name of the species (the one resolver; 'snow_leopard' reads as 'snow leopard')."""
+    from bigcats.taxonomy.resolve import resolve_species
 
-    return None if name is None else SPECIES.get(name.replace("-", "_").lower(), name)
+    return None if name is None else resolve_species(name.replace("_", " "))
 
 
 def _who(who: str | None) -> str:
@@ -182,7 +186,15 @@ def review_list(partner: Annotated[str | None, typer.Option(help="only this part
     frame = pending(engine, limit=limit)
     if partner:
         frame = frame[frame["partner"] == partner]
-    emit({"pending": _records(frame)}, as_json)
+    records = _records(frame)
+    table = Table(title=f"{len(records)} proposed identification(s) awaiting review")
+    for col in ("proposal", "partner", "species", "photo", "candidate", "score"):
+        table.add_column(col)
+    for r in records:
+        table.add_row(str(r.get("id")), str(r.get("partner") or "–"), str(r.get("scientificName") or "–"),
+                      Path(str(r.get("image") or "")).name or "–", str(r.get("individual") or "new?"),
+                      f"{r['score']:.3g}" if isinstance(r.get("score"), (int, float)) else "–")
+    emit({"pending": records}, as_json, human=table)
 
 
 def _decide(proposal: int, decision: str, who: str | None, db: str | None, as_json: bool, **kwargs) -> None:

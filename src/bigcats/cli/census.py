@@ -11,6 +11,8 @@ from typing import Annotated
 import pandas as pd
 import typer
 
+from bigcats.cli.errors import BigcatsTyper
+
 from bigcats.census.crossings import read_crossings
 from bigcats.census.errors import CensusError
 from bigcats.census.fmp import estimate_density
@@ -21,7 +23,7 @@ from bigcats.census.tigers import minimum_tigers, parse_size_classes
 from bigcats.cli.common import DbOption, JsonOption, emit, fail
 from bigcats.geo.errors import GeoError
 
-app = typer.Typer(help="Winter snow-track census: prey densities (FMP) and minimum tiger numbers.", no_args_is_help=True)
+app = BigcatsTyper(help="Winter snow-track census: prey densities (FMP) and minimum tiger numbers.", no_args_is_help=True)
 
 RoutesOpt = Annotated[Path, typer.Option("--routes", help="Route lines: GeoJSON, GPX, GeoPackage or shapefile.")]
 CrossingsOpt = Annotated[Path, typer.Option("--crossings", help="Crossing field sheet (CSV or XLSX).")]

@@ -41,10 +41,17 @@ def _clean(obj: Any) -> Any:
     if isinstance(obj, float) and (math.isnan(obj) or math.isinf(obj)):
         return None
     if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
+        return {str(k): _as_id(str(k), _clean(v)) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [_clean(v) for v in obj]
     return obj
+
+
+def _as_id(key: str, value: Any) -> Any:
+    # Database ids are integers; pandas turns an integer column with a gap into floats (33.0): undo that.
+    if isinstance(value, float) and value.is_integer() and (key == "id" or key.endswith(("_id", "Id"))):
+        return int(value)
+    return value
 
 
 def to_json(result: Any) -> str:
@@ -52,17 +59,74 @@ def to_json(result: Any) -> str:
     return json.dumps(_clean(json.loads(json.dumps(result, default=_default, allow_nan=True))), ensure_ascii=False, indent=2)
 
 
+def _cell(value: Any) -> str:
+    """One value as short readable text (numbers to 6 significant digits, whole floats as integers)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.6g}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_cell(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _records_table(rows: list[dict], title: str | None = None) -> Any:
+    from rich.table import Table
+
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    table = Table(title=title)
+    for c in columns:
+        table.add_column(str(c))
+    for r in rows:
+        table.add_row(*[_cell(r.get(c)) for c in columns])
+    return table
+
+
+def _is_records(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(r, dict) for r in value)
+
+
+def human_view(result: Any, title: str | None = None) -> Any:
+    """A readable rendering of a plain result: tables of records, and a two-column table of the other values."""
+    from rich.console import Group
+    from rich.table import Table
+
+    data = json.loads(to_json(result))
+    if _is_records(data):
+        return _records_table(data, title)
+    if isinstance(data, dict):
+        parts: list[Any] = []
+        scalars = {k: v for k, v in data.items() if not _is_records(v)}
+        if scalars:
+            table = Table(title=title, show_header=False)
+            table.add_column("", style="bold")
+            table.add_column("")
+            for k, v in scalars.items():
+                table.add_row(str(k), _cell(v))
+            parts.append(table)
+        parts += [_records_table(v, str(k)) for k, v in data.items() if _is_records(v)]
+        return Group(*parts)
+    return _cell(data)
+
+
 def emit(result: Any, as_json: bool, human: Any = None) -> None:
-    """Print a result: JSON on stdout with --json, else the human rendering on the console."""
+    """Print a result: one JSON document on stdout with --json, else a human rendering (a table) on stdout."""
     if as_json:
         sys.stdout.write(to_json(result) + "\n")
-    elif human is not None:
-        Console().print(human)
     else:
-        Console().print_json(to_json(result))
+        Console().print(human if human is not None else human_view(result))
 
 
-def fail(message: str, code: int = 2) -> None:
-    """Stop the command with a clear message on stderr and a non-zero exit code."""
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code)
+def fail(message: str, code: int = 1, hint: str | None = None) -> None:
+    """Refuse the command: exit 1 with the message (the root handler prints it, or JSON with --json).
+
+    Code 2 is for wrong usage of the command line itself (click's convention); everything else is refused input.
+    """
+    if code == 2:
+        console.print(f"[bold red]error:[/] {message}", highlight=False)
+        raise typer.Exit(2)
+    from bigcats.errors import BigcatsError
+
+    raise BigcatsError(message, hint=hint)

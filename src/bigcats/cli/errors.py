@@ -14,7 +14,7 @@ import sys
 
 import typer
 from typer._click.exceptions import ClickException
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from bigcats.errors import BigcatsError
 
@@ -46,29 +46,57 @@ def _wants_json(ctx: typer.Context) -> bool:
     return "--json" in rest or "--json" in sys.argv[1:]
 
 
+def _run(ctx: typer.Context, invoke):
+    """Run a command or group inside the one error handler (see the module docstring)."""
+    if ctx.meta.get("bigcats.handled"):
+        return invoke(ctx)  # an outer group already handles errors for this run
+    ctx.meta["bigcats.handled"] = True
+    as_json = _wants_json(ctx)
+    debug = "--debug" in sys.argv[1:] or bool(ctx.find_root().params.get("debug"))
+    try:
+        return invoke(ctx)
+    except BigcatsError as error:
+        if debug:
+            raise
+        report_error(error, as_json)
+        raise typer.Exit(1) from None
+    except (ClickException, typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except MemoryError:
+        typer.echo("error: out of memory; try a smaller selection or a machine with more memory", err=True)
+        raise typer.Exit(3) from None
+    except Exception as error:  # a bug in bigcats, not the user's fault
+        if debug:
+            raise
+        typer.echo(
+            f"internal error in bigcats ({type(error).__name__}: {error}).\n"
+            "This is a bug, not a problem with your data. Run the same command with `bigcats --debug ...` "
+            "for the traceback and report it.", err=True)
+        raise typer.Exit(3) from None
+
+
 class BigcatsGroup(TyperGroup):
-    """The root command group: runs every sub-command inside the one error handler."""
+    """A command group that runs its sub-commands inside the one error handler."""
 
     def invoke(self, ctx: typer.Context):  # type: ignore[override]
-        as_json = _wants_json(ctx)
-        debug = "--debug" in sys.argv[1:] or bool(ctx.params.get("debug"))
-        try:
-            return super().invoke(ctx)
-        except BigcatsError as error:
-            if debug:
-                raise
-            report_error(error, as_json)
-            raise typer.Exit(1) from None
-        except (ClickException, typer.Exit, typer.Abort, KeyboardInterrupt):
-            raise
-        except MemoryError:
-            typer.echo("error: out of memory; try a smaller selection or a machine with more memory", err=True)
-            raise typer.Exit(3) from None
-        except Exception as error:  # a bug in bigcats, not the user's fault
-            if debug:
-                raise
-            typer.echo(
-                f"internal error in bigcats ({type(error).__name__}: {error}).\n"
-                "This is a bug, not a problem with your data. Run the same command with `bigcats --debug ...` "
-                "for the traceback and report it.", err=True)
-            raise typer.Exit(3) from None
+        return _run(ctx, super().invoke)
+
+
+class BigcatsCommand(TyperCommand):
+    """A command that runs inside the one error handler (also when a test invokes its sub-app directly)."""
+
+    def invoke(self, ctx: typer.Context):  # type: ignore[override]
+        return _run(ctx, super().invoke)
+
+
+class BigcatsTyper(typer.Typer):
+    """typer.Typer whose groups and commands all run inside the one error handler."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("cls", BigcatsGroup)
+        kwargs.setdefault("pretty_exceptions_show_locals", False)
+        super().__init__(*args, **kwargs)
+
+    def command(self, *args, **kwargs):  # type: ignore[override]
+        kwargs.setdefault("cls", BigcatsCommand)
+        return super().command(*args, **kwargs)

@@ -6,14 +6,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from bigcats.cli.errors import BigcatsTyper
 from rich.table import Table
 
 from bigcats.cli.common import DbOption, JsonOption, emit, fail
 from bigcats.cli.progress import stage_progress
 from bigcats.problems import DataError
 
-import_app = typer.Typer(help="Import partners' data into the database.", no_args_is_help=True)
-export_app = typer.Typer(help="Export data from the database.", no_args_is_help=True)
+import_app = BigcatsTyper(help="Import partners' data into the database.", no_args_is_help=True)
+export_app = BigcatsTyper(help="Export data from the database.", no_args_is_help=True)
 
 
 @import_app.command("camtrap-dp")

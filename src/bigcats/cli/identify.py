@@ -12,10 +12,12 @@ from typing import Annotated
 import pandas as pd
 import typer
 
+from bigcats.cli.errors import BigcatsTyper
+
 from bigcats.cli.common import DbOption, JsonOption, emit, fail
 from bigcats.identify.errors import IdentifyError, UnidentifiableImage
 
-app = typer.Typer(help="Individual identification from coat patterns.", no_args_is_help=True)
+app = BigcatsTyper(help="Individual identification from coat patterns.", no_args_is_help=True)
 
 
 def _species(name: str) -> str:

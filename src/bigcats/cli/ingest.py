@@ -8,12 +8,14 @@ from typing import Annotated
 
 import typer
 
+from bigcats.cli.errors import BigcatsTyper
+
 from bigcats.cli.common import DbOption, JsonOption, emit, fail
 from bigcats.intake import FORMATS, detect_format, ingest as read_source
 from bigcats.problems import DataError
 from bigcats.taxonomy import read_label_map, resolve_labels
 
-app = typer.Typer(help="Partner intake: image folders, camtrapR, Wildlife Insights, MegaDetector, SpeciesNet.")
+app = BigcatsTyper(help="Partner intake: image folders, camtrapR, Wildlife Insights, MegaDetector, SpeciesNet.")
 
 
 def default_manifest(source: Path) -> Path:

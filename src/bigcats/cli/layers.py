@@ -6,11 +6,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from bigcats.cli.errors import BigcatsTyper
 from rich.table import Table
 
 from bigcats.cli.common import DbOption, JsonOption, emit, fail
 
-app = typer.Typer(help="Map layers (parks, zones, census units, habitat) served by the web application.",
+app = BigcatsTyper(help="Map layers (parks, zones, census units, habitat) served by the web application.",
                   no_args_is_help=True)
 
 

@@ -12,6 +12,8 @@ from typing import Annotated
 import geopandas as gpd
 import typer
 
+from bigcats.cli.errors import BigcatsTyper
+
 from bigcats.cli.common import DbOption, JsonOption, emit, fail
 from bigcats.geo.areas import area_km2
 from bigcats.geo.boundaries import border_gaps_overlaps, merge_boundaries, read_boundaries, write_geopackage
@@ -19,7 +21,7 @@ from bigcats.geo.errors import GeoError
 from bigcats.geo.habitat import read_crosswalk, reclassify_raster, zonal_class_areas
 from bigcats.geo.maps import Layer, render_map
 
-app = typer.Typer(help="Merge partner boundaries into one GeoPackage, unify habitat classes, render maps.", no_args_is_help=True)
+app = BigcatsTyper(help="Merge partner boundaries into one GeoPackage, unify habitat classes, render maps.", no_args_is_help=True)
 
 
 def _spec(text: str) -> dict:

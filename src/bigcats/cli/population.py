@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from bigcats.cli.errors import BigcatsTyper
 from rich.markup import escape
 from rich.table import Table
 
 from bigcats.cli.common import DbOption, JsonOption, emit, fail
 
-app = typer.Typer(help="Population: SCR density, transboundary movement, home ranges.", no_args_is_help=True)
+app = BigcatsTyper(help="Population: SCR density, transboundary movement, home ranges.", no_args_is_help=True)
 
 
 def _read_table(path: Path, what: str):
@@ -29,23 +31,21 @@ def _read_table(path: Path, what: str):
         raise PopulationError(f"{what} {path}: cannot read as CSV: {exc}") from None
 
 
-SpeciesOpt = Annotated[str | None, typer.Option("--species", help="Scientific name, e.g. 'Panthera tigris altaica' (database).")]
+SpeciesOpt = Annotated[str | None, typer.Option("--species", help="Any name of the species in en/ru/zh/mn, e.g. 'Amur tiger', 'тигр', '东北虎' (database).")]
 CountryOpt = Annotated[str | None, typer.Option("--country", help="Only stations in this country (ISO3, database).")]
 PartnerOpt = Annotated[str | None, typer.Option("--partner", help="Only this partner's stations (database).")]
 
 
 def _db_frames(db: str | None, species: str | None, country: str | None, partner: str | None):
-    """Survey frames from the store for a selection; a clear error when it holds nothing."""
-    from bigcats.population.errors import PopulationError
+    """Survey frames of a selection from the store (species resolved from any of its names) and the species."""
     from bigcats.store.db import open_store
-    from bigcats.store.query import load_frames
+    from bigcats.store.query import resolve_species
+    from bigcats.survey import Selection, load
 
-    frames = load_frames(open_store(db), partner=partner, country=country, species=[species] if species else None)
-    if frames.deployments.empty:
-        where = ", ".join(f"{k} {v}" for k, v in (("country", country), ("partner", partner)) if v) or "the database"
-        raise PopulationError(f"no camera deployments in {where}: import data first "
-                              "(bigcats import camtrap-dp ..., or bigcats demo)")
-    return frames
+    engine = open_store(db)
+    name = resolve_species(engine, species) if species else None
+    frames = load(engine, Selection(partner=partner, country=country, species=(name,) if name else ()))
+    return frames, name
 
 
 def _xy(frame, crs: str | None):
@@ -148,28 +148,16 @@ def _density_from_db(db: str | None, species: str | None, country: str | None, p
                      buffer: float | None, spacing: float | None, detectfn: str, cl: bool, binomial: bool,
                      partial_days: bool, joint: bool, covariate: str | None) -> dict:
     from bigcats.population.errors import PopulationError
-    from bigcats.population.from_store import fit_species, n_by_side
-    from bigcats.population.movement import joint_vs_separate
+    from bigcats.survey import estimate_density
 
     if not species:
-        raise PopulationError("give --species (e.g. 'Panthera tigris altaica') to fit from the database, "
-                              "or --captures and --traps for secr files")
-    frames = _db_frames(db, species, country, partner)
-    inputs, fit = fit_species(frames, species, buffer=buffer, spacing=spacing, detectfn=detectfn,
-                              full_days_only=not partial_days, likelihood="conditional" if cl else "full",
-                              distribution="binomial" if binomial else "poisson", covariate=covariate)
-    out = {"species": species, "selection": {"country": country, "partner": partner}, **fit.to_dict(),
-           "data": inputs.summary(), "areas": n_by_side(fit, inputs.mask_side).to_dict(orient="records")}
-    if joint:
-        if covariate:
-            raise PopulationError("--joint compares models without covariates; leave out --covariate")
-        table = joint_vs_separate(inputs.capthist, inputs.mask, inputs.trap_side, inputs.mask_side, inputs.buffer_m,
-                                  detectfn=detectfn)
-        out["joint_vs_separate"] = {
-            "table": table.to_dict(orient="records"),
-            "joint_N": float(table.loc[(table["analysis"] == "joint") & (table["area"] == "whole"), "N"].iloc[0]),
-            "sum_of_countries_N": float(table.loc[table["area"] == "sum of countries", "N"].iloc[0])}
-    return out
+        raise PopulationError("give --species (e.g. 'Panthera tigris altaica' or 'Amur tiger') to fit from the "
+                              "database, or --captures and --traps for secr files")
+    frames, name = _db_frames(db, species, country, partner)
+    est = estimate_density(frames, name, detectfn=detectfn, buffer=buffer, spacing=spacing,
+                           full_days_only=not partial_days, likelihood="conditional" if cl else "full",
+                           distribution="binomial" if binomial else "poisson", covariate=covariate, joint=joint)
+    return {**est.to_dict(), "selection": {"country": country, "partner": partner}}
 
 
 @app.command("movement")
@@ -235,7 +223,7 @@ def homerange(
     with at least --min-detections at --min-stations stations) and adds each home range's share in each country.
     """
     from bigcats.population.errors import PopulationError
-    from bigcats.population.homerange import country_share, kernel_home_range, mcp
+    from bigcats.population.homerange import country_share, kernel_home_range, mcp, residents
 
     skipped: list[str] = []
     try:
@@ -246,13 +234,7 @@ def homerange(
             if not species:
                 raise PopulationError("give --species to compute home ranges from the database, or a relocations CSV")
             frame, countries = _db_detections(db, species, country, partner, crs)
-            g = frame.groupby("individualID")
-            enough = (g.size() >= min_detections) & (g["locationID"].nunique() >= min_stations)
-            skipped = sorted(enough.index[~enough])
-            if not enough.any():
-                raise PopulationError(f"no {species} was detected {min_detections} times at {min_stations} stations "
-                                      f"or more ({len(skipped)} individuals have fewer)")
-            frame = frame[frame["individualID"].isin(enough.index[enough])]
+            frame, skipped = residents(frame, min_detections, min_stations, what=species)
         else:
             frame = _read_table(relocations, "relocations")
             if "Name" in frame.columns and "individualID" not in frame.columns:
@@ -291,9 +273,9 @@ def _db_detections(db: str | None, species: str | None, country: str | None, par
 
     from bigcats.population.from_store import country_outlines, identified_detections, station_layout
 
-    frames = _db_frames(db, species, country, partner)
+    frames, name = _db_frames(db, species, country, partner)
     stations, proj, _ = station_layout(frames.deployments, crs)
-    frame = identified_detections(frames, species, stations=stations)
+    frame = identified_detections(frames, name, stations=stations)
     xy = stations[["x", "y"]].to_numpy(float)
     box = shapely.buffer(shapely.box(*xy.min(0), *xy.max(0)), 20_000)
     near = {k: shapely.intersection(g, box) for k, g in country_outlines(proj).items()}

@@ -8,25 +8,24 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from bigcats.cli.common import DbOption, JsonOption, console, emit, fail
-from bigcats.report.errors import ReportError
+from bigcats.cli.common import DbOption, JsonOption, console, emit
 
 
 def _population(inputs, species: str) -> tuple[list[dict] | None, object]:
     """SCR numbers and movement of the species from the store's confirmed identifications, if they can be fitted."""
     from bigcats.population.errors import PopulationError
-    from bigcats.population.from_store import fit_species, report_rows
     from bigcats.population.movement import individual_movement
     from bigcats.report.builder import resolve_species
+    from bigcats.survey.density import estimate_density
 
     name = resolve_species(inputs.species, species)
     try:
-        scr, fit = fit_species(inputs.frames, name)
+        est = estimate_density(inputs.frames, name)
     except PopulationError as exc:
         # The report then says "not estimated"; the reason goes to the console, never a number that looks right.
         console.print(f"[yellow]density not estimated:[/] {exc}")
         return None, None
-    return report_rows(fit, scr), individual_movement(scr.detections).assign(scientificName=name)
+    return est.report_rows(), individual_movement(est.inputs.detections).assign(scientificName=name)
 
 
 def report(
@@ -49,17 +48,13 @@ def report(
 
     languages = language or ["en"]
     formats = tuple(format or ["html", "pdf"])
-    try:
-        inputs = load_inputs(open_store(db))
-        # A fit uses the whole survey: shown only in reports of the whole area and period, never misattributed.
-        whole = area == "all" and not period
-        population, movement = _population(inputs, species) if density and whole else (None, None)
-        status = build_status(inputs, species, area, period, population=population, movement=movement)
-        written = [render(status, lang, out, formats=formats, kind="brochure" if brochure else "status")
-                   for lang in languages]
-    except ReportError as exc:
-        fail(str(exc))
-        return
+    inputs = load_inputs(open_store(db))
+    # A fit uses the whole survey: shown only in reports of the whole area and period, never misattributed.
+    whole = area == "all" and not period
+    population, movement = _population(inputs, species) if density and whole else (None, None)
+    status = build_status(inputs, species, area, period, population=population, movement=movement)
+    written = [render(status, lang, out, formats=formats, kind="brochure" if brochure else "status")
+               for lang in languages]
     result = {"species": status.species, "area": status.area.code, "kind": "brochure" if brochure else "status",
               "files": {r.language: {k: str(v) for k, v in r.files.items()} for r in written},
               "numbers": status.to_dict()}

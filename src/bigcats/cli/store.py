@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import typer
+
+from bigcats.cli.errors import BigcatsTyper
 from rich.table import Table
 
 from bigcats.cli.common import DbOption, JsonOption, emit
 
-db_app = typer.Typer(help="The database itself: create or upgrade its schema.", no_args_is_help=True)
+db_app = BigcatsTyper(help="The database itself: create or upgrade its schema.", no_args_is_help=True)
 
 
 def stats(db: DbOption = None, as_json: JsonOption = False) -> None:

@@ -7,9 +7,11 @@ from typing import Annotated
 
 import typer
 
+from bigcats.cli.errors import BigcatsTyper
+
 from bigcats.cli.common import DbOption, JsonOption, emit, fail
 
-app = typer.Typer(help="Exchange changes with partner nodes: signed, filtered by sharing agreements, in order.",
+app = BigcatsTyper(help="Exchange changes with partner nodes: signed, filtered by sharing agreements, in order.",
                   no_args_is_help=True)
 
 KeysOption = Annotated[Path | None, typer.Option("--keys", help="Folder of this node's keys (default: beside "

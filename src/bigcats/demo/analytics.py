@@ -20,7 +20,6 @@ from scipy.stats import norm
 from bigcats.analysis.abundance import relative_abundance
 from bigcats.analysis.activity import ActivityFit, fit_activity
 from bigcats.analysis.detection_history import detection_history
-from bigcats.analysis.effort import trap_nights
 from bigcats.analysis.errors import AnalysisError
 from bigcats.analysis.figures import activity_curves_figure, activity_overlap_figure, rai_bars_figure, rai_map_figure
 from bigcats.analysis.independence import count_events, independent_detections
@@ -28,7 +27,10 @@ from bigcats.analysis.kernel import TWO_PI
 from bigcats.analysis.occupancy import OccupancyFit, fit_occupancy, history_to_occupancy
 from bigcats.analysis.overlap import overlap
 from bigcats.analysis.solar import record_times
-from bigcats.store.query import SurveyFrames
+from bigcats.core.frames import SurveyFrames
+from bigcats.survey.abundance import abundance_by_side
+from bigcats.survey.effort import effort_by_side, effort_per_station
+from bigcats.survey.events import events as survey_events
 
 if TYPE_CHECKING:
     from bigcats.simulate.survey import Truth
@@ -75,16 +77,12 @@ def _write_csv(frame: pd.DataFrame, path: Path, files: list[str]) -> None:
     files.append(str(path))
 
 
-def _effort(deps: pd.DataFrame, outages: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Trap-nights per station (with side and coordinates) and per side, plus a row for the whole survey."""
-    stations = trap_nights(deps, outages, by=("locationID", "country"))
+def _effort(frames: SurveyFrames) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Trap-nights per station (with side and coordinates) and per side with a row for the whole survey."""
+    deps = frames.deployments
+    stations = effort_per_station(frames)
     where = deps.drop_duplicates("locationID").set_index("locationID")[["longitude", "latitude"]]
-    stations = stations.join(where, on="locationID")
-    sides = stations.groupby("country", as_index=False).agg(stations=("locationID", "nunique"),
-                                                           trapNights=("trapNights", "sum"))
-    total = pd.DataFrame({"country": ["all"], "stations": [stations["locationID"].nunique()],
-                          "trapNights": [stations["trapNights"].sum()]})
-    return stations, pd.concat([sides, total], ignore_index=True)
+    return stations.join(where, on="locationID"), effort_by_side(frames)
 
 
 def _fit(times: np.ndarray, n_boot: int, seed: int, what: str) -> ActivityFit:
@@ -138,7 +136,7 @@ def run_analytics(frames: SurveyFrames, truth: Truth | None, out: Path, n_boot: 
                                  "occasion_days": OCCASION_DAYS, "time": "local clock"}}
 
     # Effort and independent detections.
-    stations, sides = _effort(deps, outages)
+    stations, sides = _effort(frames)
     _write_csv(stations, out / "trap_nights_by_station.csv", files)
     _write_csv(sides, out / "trap_nights_by_side.csv", files)
     events = independent_detections(obs, THRESHOLD)
@@ -153,10 +151,9 @@ def run_analytics(frames: SurveyFrames, truth: Truth | None, out: Path, n_boot: 
 
     # Relative abundance per side (station bootstrap) and per station (Poisson), bars and maps.
     effort = stations[["locationID", "country", "trapNights"]]
-    rai_side = relative_abundance(events, effort, by=["country"], n_boot=n_boot, conf=CONF, seed=seed)
-    rai_all = relative_abundance(events.assign(country="all"), effort.assign(country="all"), by=["country"],
-                                 n_boot=n_boot, conf=CONF, seed=seed, species=sorted(rai_side["scientificName"].unique()))
-    rai_side = pd.concat([rai_side, rai_all], ignore_index=True)
+    seen = sorted(events.loc[events["observationType"] == "animal", "scientificName"].dropna().unique())
+    rai_side = abundance_by_side(frames, seen, n_boot=n_boot, seed=seed, events=survey_events(frames),
+                                 per_station=effort)
     rai_station = relative_abundance(events, effort, by=["locationID"], n_boot=n_boot, conf=CONF, seed=seed)
     _write_csv(rai_side, out / "rai_by_side.csv", files)
     _write_csv(rai_station, out / "rai_by_station.csv", files)

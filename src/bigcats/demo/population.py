@@ -20,12 +20,13 @@ import pandas as pd
 import shapely
 
 from bigcats.population.errors import PopulationError
-from bigcats.population.from_store import SCRInputs, fit_species, n_by_side, report_rows
+from bigcats.population.from_store import SCRInputs, n_by_side
 from bigcats.population.homerange import country_share, mcp
 from bigcats.population.maps import density_map, movement_map
 from bigcats.population.movement import expected_use_share, individual_movement, joint_vs_separate, species_year_summary
 from bigcats.population.scr import SCRFit
-from bigcats.store.query import SurveyFrames
+from bigcats.core.frames import SurveyFrames
+from bigcats.survey.density import DETECTFN, estimate_density
 
 if TYPE_CHECKING:
     from bigcats.simulate.cats import CatTruth
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 TIGER, LEOPARD = "Panthera tigris altaica", "Panthera pardus orientalis"
 SPECIES = (TIGER, LEOPARD)
 SHORT = {TIGER: "tiger", LEOPARD: "leopard"}
-DETECTFN = "HHN"
 # A home range from camera stations needs a few detections spread over stations that are not all in a line.
 MIN_DETECTIONS, MIN_STATIONS = 5, 3
 # An animal whose expected use on its lesser side reaches this share counts as using both countries.
@@ -200,7 +200,8 @@ def _maps(inputs: SCRInputs, fit: SCRFit, hr: pd.DataFrame, out: Path, short: st
 def species_report(frames: SurveyFrames, species: str, cat: CatTruth | None, out: Path) -> dict:
     """Fit, areas, joint vs separate, movement, expected use, home ranges and maps of one species."""
     short = SHORT.get(species, species.replace(" ", "_").lower())
-    inputs, fit = fit_species(frames, species, detectfn=DETECTFN)
+    estimate = estimate_density(frames, species, detectfn=DETECTFN)
+    inputs, fit = estimate.inputs, estimate.fit
     est = {"D_per_100km2": fit.density("100km2"), "lambda0_per_day": _interval(fit, "lambda0"),
            "sigma_m": _interval(fit, "sigma")}
     est["D_per_100km2"].pop("unit")
@@ -216,7 +217,7 @@ def species_report(frames: SurveyFrames, species: str, cat: CatTruth | None, out
         "estimates": est,
         "truth": truth,
         "areas": areas,
-        "report_rows": report_rows(fit, inputs),
+        "report_rows": estimate.report_rows(),
         "joint_vs_separate": _joint_vs_separate(inputs),
         "movement": movement,
         "expected_use": _expected_use(fit, inputs, cat),

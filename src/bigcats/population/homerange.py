@@ -129,3 +129,16 @@ def country_share(home_ranges: pd.DataFrame, countries: dict[str, shapely.Geomet
             share = np.array([shapely.contains_xy(poly, c[:, 0], c[:, 1]).mean() for c in home_ranges["cells"]])
         out[f"share_{name}"] = share
     return out
+
+
+def residents(frame: pd.DataFrame, min_detections: int = 5, min_stations: int = 3,
+              what: str = "cat") -> tuple[pd.DataFrame, list[str]]:
+    """The detections of individuals seen often enough for a home range (at least `min_detections` records at
+    `min_stations` distinct stations), and the individuals left out; refused when none qualifies."""
+    g = frame.groupby("individualID")
+    enough = (g.size() >= min_detections) & (g["locationID"].nunique() >= min_stations)
+    skipped = sorted(map(str, enough.index[~enough]))
+    if not enough.any():
+        raise PopulationError(f"no {what} was detected {min_detections} times at {min_stations} stations "
+                              f"or more ({len(skipped)} individuals have fewer)")
+    return frame[frame["individualID"].isin(enough.index[enough])], skipped

@@ -7,27 +7,26 @@ winter track census) take those results when given; otherwise the report says th
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from bigcats.analysis.abundance import relative_abundance
 from bigcats.analysis.activity import ActivityFit, fit_activity
-from bigcats.analysis.effort import trap_nights
 from bigcats.analysis.errors import AnalysisError
-from bigcats.analysis.independence import independent_detections
 from bigcats.analysis.overlap import overlap
 from bigcats.analysis.solar import record_times
 from bigcats.geo.privacy import DEFAULT_CELL_KM, cell_id, generalise
 from bigcats.report.errors import ReportError
 from bigcats.report.inputs import ReportInputs
 from bigcats.report.selection import Area, Period, parse_period, resolve_area, select
-from bigcats.store.query import SurveyFrames
+from bigcats.core.frames import SurveyFrames
+from bigcats.survey.abundance import N_BOOT, SEED, abundance_by_side
+from bigcats.survey.effort import effort_by_side, effort_per_station
+from bigcats.survey.events import events as survey_events
+from bigcats.taxonomy.resolve import resolve_species as resolve_any
 
-THRESHOLD = "30min"
 MIN_ACTIVITY_RECORDS = 10
 MIN_OVERLAP_RECORDS = 20
 MAX_PREY = 3
@@ -86,49 +85,10 @@ class StatusReport:
 
 
 def resolve_species(names: pd.DataFrame, species: str) -> str:
-    """The scientific name for a scientific or common name in any of the four languages (case-insensitive)."""
+    """The scientific name for any name of a species (the one resolver: bigcats.taxonomy.resolve)."""
     if names.empty:
         raise ReportError("the species table is empty: the store was not set up (bigcats db upgrade)")
-    wanted = (species or "").strip().casefold()
-    for col in ("scientificName", "en", "ru", "zh", "mn"):
-        hit = names.loc[names[col].fillna("").str.casefold() == wanted, "scientificName"]
-        if len(hit):
-            return str(hit.iloc[0])
-    close = difflib.get_close_matches(species, names["scientificName"].tolist() + names["en"].dropna().tolist(), n=3)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
-    raise ReportError(f"species: {species!r} is not in the species table{hint}")
-
-
-def _effort(frames: SurveyFrames, sides: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Trap-nights per station (with its side) and a table of effort per side and for the whole area."""
-    deps = frames.deployments
-    outages = frames.outages if frames.outages is not None and not frames.outages.empty else None
-    per_station = trap_nights(deps, outages, by=("locationID", "country"))
-    rows = []
-    for side in [*sides, "all"]:
-        d = deps if side == "all" else deps[deps["country"] == side]
-        s = per_station if side == "all" else per_station[per_station["country"] == side]
-        rows.append({"country": side, "stations": int(d["locationID"].nunique()),
-                     "deployments": int(d["deploymentID"].nunique()), "trapNights": float(s["trapNights"].sum())})
-    return per_station, pd.DataFrame(rows)
-
-
-def _abundance(events: pd.DataFrame, per_station: pd.DataFrame, species: list[str], n_boot: int,
-               seed: int | None) -> pd.DataFrame:
-    """RAI with intervals of the species per side and for the whole area, and stations where each was seen."""
-    ev = events[events["scientificName"].isin(species)]
-    by_side = relative_abundance(ev, per_station, by=["country"], species=species, n_boot=n_boot, seed=seed)
-    whole = relative_abundance(ev, per_station.assign(area="all"), by=["area"], species=species, n_boot=n_boot,
-                               seed=seed).drop(columns="area").assign(country="all")
-    table = pd.concat([by_side, whole], ignore_index=True)
-    seen = ev.groupby(["country", "scientificName"])["locationID"].nunique()
-    seen_all = ev.groupby("scientificName")["locationID"].nunique()
-    idx = pd.MultiIndex.from_frame(table[["country", "scientificName"]])
-    table["stationsDetected"] = np.where(table["country"] == "all",
-                                         table["scientificName"].map(seen_all).fillna(0).to_numpy(),
-                                         seen.reindex(idx).fillna(0).to_numpy()).astype(int)
-    return table[["country", "scientificName", "events", "stationsDetected", "trapNights", "rai", "lower", "upper",
-                  "ciMethod"]]
+    return resolve_any(species, names)
 
 
 def _stations(frames: SurveyFrames, per_station: pd.DataFrame, events: pd.DataFrame, species: str) -> pd.DataFrame:
@@ -255,7 +215,7 @@ def census_tables(fmp: Any = None, tigers: Any = None, species: str = "") -> dic
 
 def build_status(inputs: ReportInputs, species: str, area: str = "all", period: str | Period = "",
                  prey: list[str] | None = None, population: Any = None, movement: pd.DataFrame | None = None,
-                 fmp: Any = None, tigers: Any = None, n_boot: int = 500, seed: int | None = 0) -> StatusReport:
+                 fmp: Any = None, tigers: Any = None, n_boot: int = N_BOOT, seed: int | None = SEED) -> StatusReport:
     """The numbers of a status report of one species in an area and period, from the store's frames and analyses."""
     names = inputs.species.set_index("scientificName")
     target = resolve_species(inputs.species, species)
@@ -274,12 +234,9 @@ def build_status(inputs: ReportInputs, species: str, area: str = "all", period: 
     if obs is None or obs.empty:
         obs = pd.DataFrame(columns=["observationID", "deploymentID", "locationID", "timestamp", "utcOffset",
                                     "scientificName", "observationType", "individualID", "country"])
-    per_station, effort = _effort(frames, sides)
-    animal = obs[obs["observationType"] == "animal"] if len(obs) else obs
-    events = (independent_detections(animal, THRESHOLD, by=("locationID", "scientificName"))
-              if len(animal) else animal)
-    if len(events) and "country" not in events:
-        events = events.join(frames.deployments.set_index("deploymentID")["country"], on="deploymentID")
+    per_station = effort_per_station(frames)
+    effort = effort_by_side(frames)
+    events = survey_events(frames)
     if prey is None:
         prey_group = set(names.index[names["group"] == "prey"])
         counts = events[events["scientificName"].isin(prey_group)].groupby("scientificName").size()
@@ -287,7 +244,7 @@ def build_status(inputs: ReportInputs, species: str, area: str = "all", period: 
     else:
         prey = [resolve_species(inputs.species, p) for p in prey]
     notes: list[dict] = []
-    abundance = _abundance(events, per_station, [target, *prey], n_boot, seed)
+    abundance = abundance_by_side(frames, [target, *prey], n_boot, seed, events=events, per_station=per_station)
     act, prey_fits, overlaps = _activity(events, target, prey, n_boot, seed, notes)
     individuals, counts = _individuals(obs, inputs.catalogue, target, sides)
     return StatusReport(

@@ -8,12 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from bigcats.store.models import Species
-from bigcats.store.query import SurveyFrames, catalogue_aliases, load_frames
-
-SPECIES_COLUMNS = ["scientificName", "group", "sensitive", "en", "ru", "zh", "mn"]
+from bigcats.core.frames import SurveyFrames
+from bigcats.store.query import SPECIES_COLUMNS, catalogue_aliases, load_frames, species_names  # noqa: F401
 
 
 @dataclass
@@ -23,17 +21,6 @@ class ReportInputs:
     frames: SurveyFrames
     species: pd.DataFrame  # scientificName, group, sensitive, en, ru, zh, mn
     catalogue: pd.DataFrame  # individualID, scientificName, partner, partnerCode, sex
-
-
-def species_names(engine: Engine) -> pd.DataFrame:
-    """The species table of the store: scientific name, group, sensitive flag and names in en, ru, zh, mn."""
-    q = select(Species.scientific_name, Species.group, Species.sensitive, Species.name_en, Species.name_ru,
-               Species.name_zh, Species.name_mn)
-    with engine.connect() as conn:
-        rows = conn.execute(q).all()
-    table = pd.DataFrame(rows, columns=SPECIES_COLUMNS)
-    table["sensitive"] = table["sensitive"].fillna(False).astype(bool)
-    return table
 
 
 def load_inputs(engine: Engine) -> ReportInputs:

@@ -7,31 +7,13 @@ choices that exist.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pandas as pd
 
+from bigcats.core.frames import SurveyFrames
+from bigcats.core.period import Period, parse_period  # noqa: F401  (re-exported: reports take periods)
 from bigcats.report.errors import ReportError
-from bigcats.store.query import SurveyFrames
-
-_YEAR = re.compile(r"^\d{4}$")
-_MONTH = re.compile(r"^\d{4}-\d{2}$")
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-@dataclass(frozen=True)
-class Period:
-    """A half-open period [start, end) in UTC, with the text the user gave."""
-
-    start: pd.Timestamp
-    end: pd.Timestamp
-    text: str
-
-    @property
-    def last_day(self) -> pd.Timestamp:
-        """The last calendar day inside the period (end is exclusive)."""
-        return self.end - pd.Timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -41,40 +23,6 @@ class Area:
     kind: str
     code: str
     label: str
-
-
-def _bound(text: str, end: bool) -> pd.Timestamp:
-    """The first instant of a year, month or day (or of the next one, for the end of a period)."""
-    if _YEAR.match(text):
-        t = pd.Timestamp(f"{text}-01-01", tz="UTC")
-        return t + pd.DateOffset(years=1) if end else t
-    if _MONTH.match(text):
-        t = pd.Timestamp(f"{text}-01", tz="UTC")
-        return t + pd.DateOffset(months=1) if end else t
-    if _DAY.match(text):
-        t = pd.Timestamp(text, tz="UTC")
-        return t + pd.Timedelta(days=1) if end else t
-    raise ReportError(f"period: {text!r} is not a year (2024), a month (2024-03) or a day (2024-03-15)")
-
-
-def parse_period(text: str) -> Period:
-    """A period from '2024', '2024-03', '2024-03-15' or a range 'FROM/TO' of those (both ends included)."""
-    text = (text or "").strip()
-    if not text:
-        raise ReportError("period: give a year (2024), a month (2024-03), a day, or FROM/TO (2023-11/2024-04)")
-    parts = text.split("/")
-    if len(parts) > 2:
-        raise ReportError(f"period: {text!r} has more than one '/'; write FROM/TO, e.g. 2023-11/2024-04")
-    try:
-        start = _bound(parts[0].strip(), end=False)
-        end = _bound(parts[-1].strip(), end=True)
-    except ValueError as exc:
-        if isinstance(exc, ReportError):
-            raise
-        raise ReportError(f"period: {text!r} is not a valid date ({exc})") from None
-    if end <= start:
-        raise ReportError(f"period: {text!r} ends before it starts")
-    return Period(start, end, text)
 
 
 def resolve_area(deployments: pd.DataFrame, area: str) -> Area:
@@ -100,25 +48,7 @@ def resolve_area(deployments: pd.DataFrame, area: str) -> Area:
 
 def select(frames: SurveyFrames, area: Area, period: Period) -> SurveyFrames:
     """The survey frames inside the area and period, deployments clipped to the period."""
-    deps = frames.deployments
-    if deps is None or deps.empty:
+    if frames.deployments is None or frames.deployments.empty:
         raise ReportError("the survey frames hold no deployments: import data first")
-    for col in ("deploymentID", "locationID", "deploymentStart", "deploymentEnd", "country"):
-        if col not in deps.columns:
-            raise ReportError(f"deployments lack the column {col!r}")
-    if area.kind != "all":
-        deps = deps[deps[area.kind].astype(str) == area.code]
-    start = deps["deploymentStart"].clip(lower=period.start)
-    end = deps["deploymentEnd"].clip(upper=period.end)
-    deps = deps.assign(deploymentStart=start, deploymentEnd=end)[end > start].reset_index(drop=True)
-    if deps.empty:
-        raise ReportError(f"no camera was working in area {area.code!r} during {period.text!r}")
-    keep = set(deps["deploymentID"])
-    obs = frames.observations
-    if obs is not None and not obs.empty:
-        obs = obs[obs["deploymentID"].isin(keep) & (obs["timestamp"] >= period.start)
-                  & (obs["timestamp"] < period.end)].reset_index(drop=True)
-    outages = frames.outages
-    if outages is not None and not outages.empty:
-        outages = outages[outages["deploymentID"].isin(keep)].reset_index(drop=True)
-    return SurveyFrames(deps, outages, obs)
+    kind = {"all": None, "protectedArea": "protected_area"}.get(area.kind, area.kind)
+    return frames.select(**({kind: area.code} if kind else {}), period=period)

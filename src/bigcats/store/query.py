@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, Select, select
+from sqlalchemy import Connection, Engine, Select, select
 
 from bigcats.store.models import (
     Deployment,
@@ -19,15 +16,7 @@ from bigcats.store.models import (
     Species,
     Station,
 )
-
-
-@dataclass
-class SurveyFrames:
-    """Deployments, outages and observations of a selection of the store, with timestamps in UTC."""
-
-    deployments: pd.DataFrame
-    outages: pd.DataFrame
-    observations: pd.DataFrame
+from bigcats.core.frames import SurveyFrames  # noqa: F401  (the one survey-frames class; re-exported)
 
 
 def _utc(values: pd.Series) -> pd.Series:
@@ -44,6 +33,22 @@ def _filtered(q: Select, partner: str | None, country: str | None, project: str 
     return q
 
 
+def _qualify(deps: pd.DataFrame, column: str) -> None:
+    """Make an identifier unique across partners: Camtrap DP IDs are unique only within a package, so two parks
+    may both have a deployment "D01" or a station "A1". Only colliding IDs are prefixed with their partner (and
+    project where one partner reuses an ID), so the common case keeps the partner's own IDs."""
+    owner = deps["partner"].astype(str)
+    key = deps[column].astype(str)
+    if column == "deploymentID":
+        clash = deps.groupby(column)["_id"].transform("nunique") > 1
+        by_partner = deps[clash].groupby([owner[clash], key[clash]])["_id"].transform("nunique") > 1
+        prefix = owner[clash].where(~by_partner, owner[clash] + "/" + deps.loc[clash, "project"].astype(str))
+        deps.loc[clash, column] = prefix + ":" + key[clash]
+    else:
+        clash = deps.groupby(column)["partner"].transform("nunique") > 1
+        deps.loc[clash, column] = owner[clash] + ":" + key[clash]
+
+
 def load_frames(engine: Engine, partner: str | None = None, country: str | None = None,
                 project: str | None = None, species: list[str] | None = None) -> SurveyFrames:
     """Survey frames for the whole store or one partner, country side, project or list of species."""
@@ -53,15 +58,14 @@ def load_frames(engine: Engine, partner: str | None = None, country: str | None 
                Station.longitude, Deployment.start_utc.label("deploymentStart"),
                Deployment.end_utc.label("deploymentEnd"), Deployment.camera_id.label("cameraID"),
                Deployment.utc_offset.label("utcOffset"), Station.country, Station.protected_area.label(
-                   "protectedArea"), Partner.code.label("partner"))
+                   "protectedArea"), Partner.code.label("partner"), Project.code.label("project"))
         .join(Station, Deployment.station_id == Station.id)
         .join(Project, Deployment.project_id == Project.id)
         .join(Partner, Project.partner_id == Partner.id), partner, country, project)
     with engine.connect() as conn:
         deps = pd.DataFrame(conn.execute(dep_q).mappings().all())
         if deps.empty:
-            empty = pd.DataFrame()
-            return SurveyFrames(empty, empty, empty)
+            return SurveyFrames()
         ids = deps["_id"].tolist()
         outages = pd.DataFrame(conn.execute(
             select(DeploymentOutage.deployment_id.label("_id"), DeploymentOutage.start_utc.label("start"),
@@ -82,6 +86,8 @@ def load_frames(engine: Engine, partner: str | None = None, country: str | None 
         if species:
             obs_q = obs_q.where(Species.scientific_name.in_(species))
         obs = pd.DataFrame(conn.execute(obs_q).mappings().all())
+    _qualify(deps, "deploymentID")
+    _qualify(deps, "locationID")
     deps["deploymentStart"] = _utc(deps["deploymentStart"])
     deps["deploymentEnd"] = _utc(deps["deploymentEnd"])
     dep_key = deps.set_index("_id")
@@ -112,15 +118,38 @@ def catalogue_aliases(engine: Engine) -> pd.DataFrame:
                             columns=["individualID", "scientificName", "partner", "partnerCode", "sex"])
 
 
-def operating_days(deployments: pd.DataFrame, outages: pd.DataFrame) -> pd.Series:
-    """Exact camera operating time per deployment in days: deployment length less the outages within it."""
-    span = (deployments["deploymentEnd"] - deployments["deploymentStart"]).dt.total_seconds() / 86400
-    if outages is None or outages.empty:
-        return pd.Series(span.to_numpy(), index=deployments["deploymentID"].to_numpy())
-    merged = outages.merge(deployments[["deploymentID", "deploymentStart", "deploymentEnd"]], on="deploymentID")
-    lo = np.maximum(merged["start"].to_numpy(), merged["deploymentStart"].to_numpy())
-    hi = np.minimum(merged["end"].to_numpy(), merged["deploymentEnd"].to_numpy())
-    lost = pd.Series(np.clip((hi - lo) / np.timedelta64(1, "s"), 0, None) / 86400,
-                     index=merged["deploymentID"]).groupby(level=0).sum()
-    days = pd.Series(span.to_numpy(), index=deployments["deploymentID"].to_numpy())
-    return days - lost.reindex(days.index, fill_value=0)
+def _rows(bind: Engine | Connection, q: Select) -> list:
+    """Rows of a query on an engine (own connection) or inside a caller's connection."""
+    if isinstance(bind, Connection):
+        return bind.execute(q).all()
+    with bind.connect() as conn:
+        return conn.execute(q).all()
+
+
+SPECIES_COLUMNS = ["scientificName", "group", "sensitive", "en", "ru", "zh", "mn"]
+
+
+def species_names(engine: Engine | Connection) -> pd.DataFrame:
+    """The species table of the store: scientific name, group, sensitive flag and names in en, ru, zh, mn."""
+    q = select(Species.scientific_name, Species.group, Species.sensitive, Species.name_en, Species.name_ru,
+               Species.name_zh, Species.name_mn)
+    table = pd.DataFrame(_rows(engine, q), columns=SPECIES_COLUMNS)
+    table["sensitive"] = table["sensitive"].fillna(False).astype(bool)
+    return table
+
+
+def recorded_species(engine: Engine | Connection) -> set[str]:
+    """Scientific names of the taxa with at least one observation in the store."""
+    q = select(Species.scientific_name).where(select(Observation.id).where(Observation.species_id == Species.id)
+                                              .exists())
+    return {r[0] for r in _rows(engine, q)}
+
+
+def resolve_species(engine: Engine | Connection | None, name: str) -> str:
+    """The scientific name for any name of a species, knowing the taxa users added to this store and the taxa
+    recorded in it (so 'tiger' means the Amur tiger where only Amur tigers were recorded)."""
+    from bigcats.taxonomy.resolve import resolve_species as resolve
+
+    if engine is None:
+        return resolve(name)
+    return resolve(name, species_names(engine), present=recorded_species(engine))

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from bigcats.web.deps import AppState, csrf_protect
-from bigcats.web.errors import WebError
+from bigcats.errors import BigcatsError
 from bigcats.web.middleware import GuardMiddleware
 from bigcats.web.security import Signer, secret_key
 from bigcats.web.uploads import MAX_UPLOAD_BYTES
@@ -40,10 +40,11 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = MAX_UPLOAD_BYT
     app.include_router(sync_router(lambda: app.state.bigcats.engine))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    @app.exception_handler(WebError)
-    async def web_error(request: Request, exc: WebError):
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+    @app.exception_handler(BigcatsError)
+    async def refused(request: Request, exc: BigcatsError):
+        # One handler for every refusal of a user's input: a 4xx with the problems, never a 500.
+        if request.url.path.startswith(("/api/", "/sync/")):
+            return JSONResponse({"detail": str(exc), **exc.to_dict()}, status_code=exc.status)
         return pages.error_page(request, exc)
 
     @app.exception_handler(RequestValidationError)

@@ -25,7 +25,8 @@ from bigcats.store.models import (
     Station,
 )
 from bigcats.web.errors import WebError
-from bigcats.web.summary import NO_INDIVIDUAL, Counts, SummaryCache
+from bigcats.survey.effort import EFFORT_TERM, effort_by_year
+from bigcats.web.summary import NO_INDIVIDUAL, Counts, SummaryCache, effort_frames
 from bigcats.web.visibility import Scope, apply_precision, partner_filter, row_filter, row_mask
 
 MAX_ROWS = 10_000
@@ -257,16 +258,13 @@ def dashboard(conn: Connection, scope: Scope, f: Filters = Filters(), lang: str 
     """Effort, detections, individuals and relative abundance per year and species, for the chosen area."""
     if cache is not None and f.start is None and f.end is None:
         return _dashboard_cached(cache.get(conn), scope, f, lang)
-    dq = (select(Deployment.id, Deployment.start_utc, Deployment.end_utc, Station.country, Partner.code.label(
-        "partner")).join(Station, Deployment.station_id == Station.id)
-          .join(Project, Deployment.project_id == Project.id).join(Partner, Project.partner_id == Partner.id)
-          .where(partner_filter(scope, Project.partner_id)))
+    deps, outages = effort_frames(conn)
+    deps = deps[deps["partner_id"].isin(scope.partner_ids())]
     if f.partner:
-        dq = dq.where(Partner.code == f.partner)
+        deps = deps[deps["partner"] == f.partner]
     if f.side:
-        dq = dq.where(Station.country == f.side)
-    deps = pd.DataFrame(conn.execute(dq).all(), columns=["id", "start", "end", "country", "partner"])
-    effort = _effort_by_year(deps, f)
+        deps = deps[deps["country"] == f.side]
+    effort = _effort_by_year(deps, outages, f)
     year = func.extract("year", Observation.event_start_utc)
     q = _obs_where(_obs_joins(
         select(year.label("year"), Species.scientific_name.label("scientificName"),
@@ -281,34 +279,19 @@ def dashboard(conn: Connection, scope: Scope, f: Filters = Filters(), lang: str 
 
 def _dashboard_out(det: pd.DataFrame, effort: pd.Series, deps: pd.DataFrame) -> dict:
     det["year"] = det["year"].astype(int)
-    det["cameraDays"] = det["year"].map(effort).fillna(0.0)
-    # Relative abundance index: detections per 100 camera-days; undefined (null) without effort.
-    det["rai"] = np.where(det["cameraDays"] > 0, 100 * det["detections"] / det["cameraDays"].where(
-        det["cameraDays"] > 0, 1), np.nan)
+    det["trapNights"] = det["year"].map(effort).fillna(0.0)
+    # Relative abundance index: detections per 100 trap-nights; undefined (null) without effort.
+    det["rai"] = np.where(det["trapNights"] > 0, 100 * det["detections"] / det["trapNights"].where(
+        det["trapNights"] > 0, 1), np.nan)
     det = det.sort_values(["scientificName", "year"]).reset_index(drop=True)
-    return {"effort": [{"year": int(y), "cameraDays": round(float(d), 1)} for y, d in effort.items()],
-            "species": det, "deployments": int(len(deps)),
+    return {"effort": [{"year": int(y), "trapNights": round(float(d), 1)} for y, d in effort.items()],
+            "effortUnit": EFFORT_TERM, "species": det, "deployments": int(len(deps)),
             "partners": sorted(deps["partner"].unique().tolist())}
 
 
-def _effort_by_year(deps: pd.DataFrame, f: Filters) -> pd.Series:
-    """Camera-days per calendar year, splitting deployments that span a new year."""
-    if deps.empty:
-        return pd.Series(dtype=float)
-    start = pd.to_datetime(deps["start"])
-    end = pd.to_datetime(deps["end"])
-    if f.start:
-        start = start.clip(lower=pd.Timestamp(f.start))
-    if f.end:
-        end = end.clip(upper=pd.Timestamp(f.end))
-    years = np.arange(start.dt.year.min(), end.dt.year.max() + 1)
-    lo = pd.to_datetime([f"{y}-01-01" for y in years]).to_numpy()
-    hi = pd.to_datetime([f"{y + 1}-01-01" for y in years]).to_numpy()
-    s = start.to_numpy()[:, None]
-    e = end.to_numpy()[:, None]
-    overlap = (np.minimum(e, hi[None, :]) - np.maximum(s, lo[None, :])) / np.timedelta64(1, "D")
-    days = np.clip(overlap, 0, None).sum(axis=0)
-    return pd.Series(days, index=years.astype(int))
+def _effort_by_year(deps: pd.DataFrame, outages: pd.DataFrame, f: Filters) -> pd.Series:
+    """Trap-nights per calendar year (the one effort convention, bigcats.survey.effort), in the date filter."""
+    return effort_by_year(deps, outages, f.start, f.end)
 
 
 def partners(conn: Connection, scope: Scope) -> list[dict]:
@@ -356,7 +339,7 @@ def _dashboard_cached(c: Counts, scope: Scope, f: Filters, lang: str) -> dict:
         deps = deps[deps["partner"] == f.partner]
     if f.side:
         deps = deps[deps["country"] == f.side]
-    effort = _effort_by_year(deps, f)
+    effort = _effort_by_year(deps, c.outages, f)
     vis = _visible_counts(c, scope, f)
     det = (vis.assign(ind=vis["individual"].where(vis["individual"] != NO_INDIVIDUAL))
            .groupby(["year", "species"], as_index=False)

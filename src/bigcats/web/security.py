@@ -14,10 +14,9 @@ import secrets
 from datetime import datetime, timedelta, timezone
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from pwdlib import PasswordHash
-from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import Connection, func, select
 
+from bigcats.access.passwords import hash_password, verify_password  # noqa: F401  (used by the routes)
 from bigcats.store.models_access import AppSetting, LoginAttempt
 
 SESSION_COOKIE = "bigcats_session"
@@ -29,7 +28,6 @@ LOGIN_WINDOW = timedelta(minutes=15)
 MAX_FAILED_PER_USER = 5
 MAX_FAILED_PER_ADDRESS = 20
 
-_HASHER = PasswordHash((Argon2Hasher(),))
 
 
 def now_utc() -> datetime:
@@ -37,25 +35,8 @@ def now_utc() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def hash_password(password: str) -> str:
-    """An Argon2id hash of a password (PHC string with its salt and parameters)."""
-    if len(password) < 8:
-        from bigcats.web.errors import WebError
-
-        raise WebError("password: must have at least 8 characters")
-    return _HASHER.hash(password)
-
-
-def verify_password(password: str, hashed: str) -> bool:
-    """Whether a password matches its stored hash."""
-    try:
-        return _HASHER.verify(password, hashed)
-    except Exception:  # a malformed stored hash must read as "wrong password", never as a server error
-        return False
-
-
 # A valid hash to verify against when the user does not exist, so timing does not reveal user names.
-_DUMMY_HASH = _HASHER.hash("not-a-real-password")
+_DUMMY_HASH = hash_password("not-a-real-password")
 
 
 def verify_or_dummy(password: str, hashed: str | None) -> bool:

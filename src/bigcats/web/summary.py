@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Connection, func, select
 
-from bigcats.store.models import Deployment, Individual, IntakeBatch, Observation, Partner, Project, Species, Station
+from bigcats.store.models import Deployment, DeploymentOutage, Individual, IntakeBatch, Observation, Partner, Project, Species, Station
 
 NO_INDIVIDUAL = -1
 
@@ -28,6 +28,7 @@ class Counts:
     deployments: pd.DataFrame  # id, start, end, country, partner
     species: pd.DataFrame  # id -> scientific name, names in four languages
     individuals: pd.DataFrame  # id -> code, name, sex, species id
+    outages: pd.DataFrame  # deploymentID, start, end (for trap-nights)
 
 
 class SummaryCache:
@@ -54,6 +55,27 @@ class SummaryCache:
         self._counts = None
 
 
+def effort_frames(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every deployment (id, partner, side, and the survey-frame columns trap-nights need) and every outage."""
+    deployments = pd.DataFrame(conn.execute(
+        select(Deployment.id, Deployment.start_utc, Deployment.end_utc, Deployment.utc_offset, Deployment.station_id,
+               Station.country, Partner.code, Project.partner_id)
+        .join(Station, Deployment.station_id == Station.id).join(Project, Deployment.project_id == Project.id)
+        .join(Partner, Project.partner_id == Partner.id)).all(),
+        columns=["id", "start", "end", "utcOffset", "station", "country", "partner", "partner_id"])
+    deployments["deploymentID"] = deployments["id"].astype(str)
+    deployments["locationID"] = deployments["station"].astype(str)
+    deployments["deploymentStart"] = pd.to_datetime(deployments["start"]).dt.tz_localize("UTC")
+    deployments["deploymentEnd"] = pd.to_datetime(deployments["end"]).dt.tz_localize("UTC")
+    outages = pd.DataFrame(conn.execute(select(DeploymentOutage.deployment_id, DeploymentOutage.start_utc,
+                                               DeploymentOutage.end_utc)).all(),
+                           columns=["deploymentID", "start", "end"])
+    outages["deploymentID"] = outages["deploymentID"].astype(str)
+    outages["start"] = pd.to_datetime(outages["start"]).dt.tz_localize("UTC")
+    outages["end"] = pd.to_datetime(outages["end"]).dt.tz_localize("UTC")
+    return deployments, outages
+
+
 def build(conn: Connection) -> Counts:
     """Read the aggregates from the store (one GROUP BY over the animal observations)."""
     year = func.extract("year", Observation.event_start_utc)
@@ -77,16 +99,11 @@ def build(conn: Connection) -> Counts:
     counts["first"] = pd.to_datetime(counts["first"])
     counts["last"] = pd.to_datetime(counts["last"])
     counts["partner"] = counts["station"].map(stations.set_index("station")["partner"])
-    deployments = pd.DataFrame(conn.execute(
-        select(Deployment.id, Deployment.start_utc, Deployment.end_utc, Station.country, Partner.code,
-               Project.partner_id)
-        .join(Station, Deployment.station_id == Station.id).join(Project, Deployment.project_id == Project.id)
-        .join(Partner, Project.partner_id == Partner.id)).all(),
-        columns=["id", "start", "end", "country", "partner", "partner_id"])
+    deployments, outages = effort_frames(conn)
     species = pd.DataFrame(conn.execute(select(Species.id, Species.scientific_name, Species.name_en, Species.name_ru,
                                                Species.name_zh, Species.name_mn)).all(),
                            columns=["id", "scientificName", "en", "ru", "zh", "mn"]).set_index("id")
     individuals = pd.DataFrame(conn.execute(select(Individual.id, Individual.code, Individual.name, Individual.sex,
                                                    Individual.species_id)).all(),
                                columns=["id", "individualID", "name", "sex", "species"]).set_index("id")
-    return Counts(counts, stations, deployments, species, individuals)
+    return Counts(counts, stations, deployments, species, individuals, outages)

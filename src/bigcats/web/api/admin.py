@@ -9,11 +9,12 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Connection, select
 
 from bigcats.store.models import Partner
-from bigcats.store.models_access import ROLES, Membership, SharingAgreement, User
+from bigcats.store.models_access import SharingAgreement
+from bigcats.access.users import add_user
 from bigcats.web.audit import read_log
 from bigcats.web.deps import AdminDep, Conn, UserDep
 from bigcats.web.errors import WebError
-from bigcats.web.security import hash_password, now_utc
+from bigcats.web.security import now_utc
 
 router = APIRouter(tags=["admin"])
 
@@ -42,8 +43,11 @@ class AgreementIn(BaseModel):
 def agreements(conn: Conn, caller: UserDep) -> list[dict]:
     """Agreements that involve the caller's partners, as owner or grantee."""
     mine = list(caller.roles)
-    rows = conn.execute(select(SharingAgreement).where(
-        SharingAgreement.owner_partner_id.in_(mine) | SharingAgreement.grantee_partner_id.in_(mine))).scalars().all()
+    # A Core connection returns rows, not ORM objects: select the table's columns (select(Model).scalars() gave
+    # the bare ids, and every agreement made this route answer 500).
+    table = SharingAgreement.__table__
+    rows = conn.execute(select(table).where(
+        table.c.owner_partner_id.in_(mine) | table.c.grantee_partner_id.in_(mine))).all()
     codes = dict(conn.execute(select(Partner.id, Partner.code)).all())
     return [{"id": a.id, "owner": codes.get(a.owner_partner_id), "grantee": codes.get(a.grantee_partner_id),
              "species": a.species, "exactLocations": a.exact_locations,
@@ -86,20 +90,6 @@ def create_user(body: UserIn, conn: Conn, caller: AdminDep) -> dict:
     user_id = add_user(conn, body.username, body.password, pid, body.role, body.display_name)
     conn.commit()
     return {"id": user_id, "username": body.username}
-
-
-def add_user(conn: Connection, username: str, password: str, partner_id: int, role: str,
-             display_name: str | None = None) -> int:
-    """Create a user (Argon2 password hash) with a role in a partner; WebError if the name is taken."""
-    if role not in ROLES:
-        raise WebError(f"role: must be one of {', '.join(ROLES)}, not {role!r}")
-    if conn.execute(select(User.id).where(User.username == username)).scalar_one_or_none() is not None:
-        raise WebError(f"username: {username!r} is taken", status=409)
-    user_id = conn.execute(User.__table__.insert().values(
-        username=username, display_name=display_name, password_hash=hash_password(password), is_active=True,
-        created_at=now_utc())).inserted_primary_key[0]
-    conn.execute(Membership.__table__.insert().values(user_id=user_id, partner_id=partner_id, role=role))
-    return user_id
 
 
 @router.get("/access-log")

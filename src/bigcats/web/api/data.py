@@ -22,14 +22,19 @@ router = APIRouter(tags=["data"])
 COUNTRIES = Path(__file__).resolve().parents[2] / "data" / "naturalearth" / "countries_ne_asia_50m.geojson"
 
 
-def get_filters(species: Annotated[str | None, Query(description="scientific names, comma-separated")] = None,
+def get_filters(conn: Conn,
+                species: Annotated[str | None, Query(description="species names (scientific, en/ru/zh/mn or short), comma-separated")] = None,
                 start: Annotated[str | None, Query(description="from this date (ISO 8601)")] = None,
                 end: Annotated[str | None, Query(description="up to this date (ISO 8601)")] = None,
                 partner: Annotated[str | None, Query(description="partner code")] = None,
                 side: Annotated[str | None, Query(description="country side: RUS, CHN or MNG")] = None
                 ) -> queries.Filters:
-    """The filters of the query string."""
-    return queries.Filters.parse(species, start, end, partner, side)
+    """The filters of the query string; species names in any language become scientific names."""
+    from bigcats.store.query import resolve_species
+
+    names = [s.strip() for s in (species or "").split(",") if s.strip()]
+    resolved = ",".join(dict.fromkeys(resolve_species(conn, n) for n in names)) if names else None
+    return queries.Filters.parse(resolved, start, end, partner, side)
 
 
 FiltersDep = Annotated[queries.Filters, Depends(get_filters)]
@@ -246,3 +251,38 @@ def review_decide(proposal_id: int, body: ReviewDecision, caller: UserDep, state
                       code=body.code, partner_code=body.partner_code, note=body.note)
     except IdentifyError as err:
         raise WebError(str(err), status=409 if "already" in str(err) else 400) from None
+
+
+@router.get("/summary")
+def summary(conn: Conn, scope: ScopeDep, f: FiltersDep, state: StateDep,
+            density: Annotated[bool, Query(description="also fit SCR density (seconds)")] = False) -> dict:
+    """Effort (trap-nights), independent detections and relative abundance per side and for the whole area, and
+    SCR density on request, for the species named: the same library functions and defaults as `bigcats analyse
+    effort|abundance --by country`, `bigcats density` and the status report, over the records you may see."""
+    from dataclasses import replace
+
+    from bigcats.core.period import Period
+    from bigcats.store.query import load_frames
+    from bigcats.survey import abundance_by_side, effort_by_side
+    from bigcats.web.api.layers import _visible_partners, estimate_density
+
+    if not f.species:
+        raise WebError("species: name at least one species, e.g. ?species=Amur tiger")
+    partners = sorted(set.intersection(*(set(_visible_partners(conn, scope, s)) for s in f.species)))
+    if not partners:
+        raise WebError("no partner's records of these species are visible to you", status=403)
+    frames = load_frames(state.engine)
+    frames = replace(frames, deployments=frames.deployments[frames.deployments["partner"].isin(partners)])
+    period = None
+    if f.start or f.end:
+        deps = frames.deployments
+        start = pd.Timestamp(f.start, tz="UTC") if f.start else deps["deploymentStart"].min()
+        end = pd.Timestamp(f.end, tz="UTC") if f.end else deps["deploymentEnd"].max()
+        period = Period(start, end, f"{start:%Y-%m-%d}/{end:%Y-%m-%d}")
+    frames = frames.select(country=f.side, period=period)
+    out = {"species": list(f.species), "partners": partners, "side": f.side, "effortUnit": "trap-nights",
+           "effort": effort_by_side(frames).to_dict(orient="records"),
+           "abundance": abundance_by_side(frames, list(f.species)).to_dict(orient="records")}
+    if density:
+        out["density"] = [estimate_density(state.engine, s, partners, f.side) for s in f.species]
+    return out

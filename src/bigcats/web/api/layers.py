@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Annotated
 
 import numpy as np
@@ -220,39 +220,39 @@ def _visible_partners(conn: Connection, scope: Scope, species: str) -> list[str]
 
 
 def estimate_density(engine: Engine, species: str, partners: list[str], side: str | None = None) -> dict:
-    """SCR density of one species from the given partners' deployments and detections (one side when given)."""
-    from bigcats.population.from_store import fit_species
-    from bigcats.store.query import SurveyFrames, load_frames
+    """SCR density of one species from the given partners' deployments and detections (one side when given).
+
+    The same verb as `bigcats density` and the status report (`bigcats.survey.estimate_density`); only the
+    selection differs: the partners whose records of the species the caller may see.
+    """
+    from bigcats.core.frames import SelectionError
+    from bigcats.store.query import load_frames
+    from bigcats.survey import estimate_density as fit_density
 
     started = time.perf_counter()
     base = {"scientificName": species, "partners": partners, "side": side}
     if not partners:
         return {**base, "status": "error", "message": "no partner's records of this species are visible to you"}
-    frames = load_frames(engine, country=side, species=[species])
-    deps = frames.deployments
-    if deps.empty:
+    frames = load_frames(engine)
+    if frames.empty:
         return {**base, "status": "error", "message": "no deployments in this selection"}
     # Effort counts only where the species' records are visible: other stations would dilute the density.
-    deps = deps[deps["partner"].isin(partners)]
-    obs = frames.observations
-    obs = obs[obs["partner"].isin(partners)] if "partner" in obs else obs
-    outages = frames.outages
-    if not outages.empty:
-        outages = outages[outages["deploymentID"].isin(deps["deploymentID"])]
+    visible = frames.deployments["partner"].isin(partners)
+    frames = replace(frames, deployments=frames.deployments[visible])
     try:
-        inputs, fit = fit_species(SurveyFrames(deps, outages, obs), species)
-    except (PopulationError, ValueError, np.linalg.LinAlgError) as exc:
+        frames = frames.select(country=side, species=[species])
+        est = fit_density(frames, species)
+    except (PopulationError, SelectionError, ValueError, np.linalg.LinAlgError) as exc:
         return {**base, "status": "error", "message": str(exc)}
-    d = fit.density("100km2")
-    values = [d["estimate"], d["SE"], d["lcl"], d["ucl"]]
-    if not np.all(np.isfinite(values)):
+    if not est.finite():
         return {**base, "status": "error", "message": "the fit gave no finite density (too few recaptures)"}
-    return {**base, "status": "ok", "unit": d["unit"], "estimate": float(d["estimate"]), "SE": float(d["SE"]),
-            "lcl": float(d["lcl"]), "ucl": float(d["ucl"]), "individuals": int(fit.n),
-            "detectors": int(len(inputs.stations)), "occasions": int(inputs.capthist.usage.shape[1]),
+    d = est.density()
+    deps = frames.deployments
+    return {**base, "status": "ok", "unit": d["unit"], "estimate": d["estimate"], "SE": d["SE"],
+            "lcl": d["lcl"], "ucl": d["ucl"], "individuals": int(est.fit.n),
+            "detectors": int(len(est.inputs.stations)), "occasions": int(est.inputs.capthist.usage.shape[1]),
             "start": deps["deploymentStart"].min().isoformat(), "end": deps["deploymentEnd"].max().isoformat(),
-            "warnings": list(fit.warnings) + list(inputs.warnings),
-            "seconds": round(time.perf_counter() - started, 2)}
+            "warnings": est.to_dict()["warnings"], "seconds": round(time.perf_counter() - started, 2)}
 
 
 def _identified_species(conn: Connection, scope: Scope, f: queries.Filters, lang: str) -> list[dict]:
