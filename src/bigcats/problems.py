@@ -67,7 +67,10 @@ class ProblemList:
         """The first problems as text, one a line, with a count of the rest."""
         lines = [str(p) for p in self.problems[:shown]]
         if self.total > shown:
-            lines.append(f"... and {self.total - shown} more problem(s)")
+            listed = len(self.problems)
+            where = ("--json lists them all" if listed >= self.total else
+                     f"--json lists the first {listed:,}; the others are only counted")
+            lines.append(f"... and {self.total - shown:,} more problem(s) ({where})")
         return "\n".join(lines)
 
 

@@ -80,30 +80,34 @@ def validate(
     frictionless: Annotated[bool, typer.Option(help="Also run frictionless' own validation.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Check a Camtrap DP package against the shipped 1.0 profile and schemas, changing nothing."""
-    from bigcats.exchange.camtrapdp.importer import validate_package
-    from bigcats.exchange.camtrapdp.package import open_package
-    from bigcats.exchange.camtrapdp.validate import validate_with_frictionless
+    """Check a Camtrap DP package against the shipped 1.0 profile and schemas, changing nothing.
 
-    try:
-        package = open_package(path)
-        problems, _ = validate_package(package)
-        fl = [p.to_dict() for p in validate_with_frictionless(package)] if frictionless else None
-    except DataError as exc:
-        problems = exc.problems
-        fl = None
-    result = {"path": str(path), "valid": not problems, "problems": [p.to_dict() for p in problems.problems],
-              "total": problems.total, "warnings": [w.to_dict() for w in problems.warnings]}
-    if fl is not None:
-        result["frictionless"] = fl
+    A package declaring an older Camtrap DP (0.1.6, 1.0-rc.1, ...) is checked after upgrading it to 1.0, and its
+    problems name the package's own columns. Exit code 1 when anything is wrong.
+    """
+    from bigcats.exchange.camtrapdp.importer import check_package
+
+    result = check_package(path, frictionless=frictionless)
     if as_json:
         emit(result, True)
     else:
         from bigcats.cli.common import console
 
-        console.print(f"[bold]{'valid' if result['valid'] else 'INVALID'}[/] {path}")
-        console.print(problems.summary()) if problems else None
-        for w in problems.warnings[:10]:
-            console.print(f"[yellow]warning:[/] {w}")
-    if problems:
+        console.print(f"[bold]{'valid' if result['valid'] else 'INVALID'}[/] {path}", highlight=False)
+        for note in result["notes"]:
+            console.print(f"note: {note}", highlight=False)
+        for p in result["problem_lines"][:SHOWN]:
+            console.print(p, highlight=False, markup=False)
+        if result["total"] > SHOWN:
+            console.print(f"... and {result['total'] - SHOWN:,} more problem(s) ({result['rest']})",
+                          highlight=False, markup=False)
+        for w in result["warning_lines"][:10]:
+            console.print(f"warning: {w}", highlight=False, markup=False)
+        if len(result["warnings"]) > 10:
+            console.print(f"... and {len(result['warnings']) - 10:,} more warning(s) (--json lists them all)",
+                          highlight=False)
+    if not result["valid"]:
         raise typer.Exit(1)
+
+
+SHOWN = 20

@@ -29,9 +29,15 @@ def _offset_minutes(text: pd.Series) -> pd.Series:
 
 def read_camtrapdp(path: str | Path, partner: str) -> tuple[SurveyFrames, IntakeReport]:
     """Survey frames from a Camtrap DP package (folder, datapackage.json or zip)."""
+    from bigcats.exchange.camtrapdp.importer import validate_package  # the importer's checks, so no bad value
+    from bigcats.problems import DataError                           # reaches the conversions below
+
     package = open_package(path)
     report = IntakeReport(source=str(path), format="camtrapdp", partner=partner)
     try:
+        problems, _ = validate_package(package)
+        if problems:
+            raise DataError(problems, f"package {path}")
         dep, media, obs = (_table(package, n) for n in ("deployments", "media", "observations"))
         outages, individuals = _table(package, OUTAGES_RESOURCE), _table(package, INDIVIDUALS_RESOURCE)
     finally:

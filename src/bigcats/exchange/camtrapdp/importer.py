@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
+from bigcats.exchange.camtrapdp.legacy import CURRENT_VERSIONS, field_names
 from bigcats.exchange.camtrapdp.package import (
     INDIVIDUALS_RESOURCE,
     OUTAGES_RESOURCE,
@@ -31,6 +32,9 @@ from bigcats.store.db import table_counts
 from bigcats.store.models import IntakeBatch
 
 Progress = Callable[[str, int], None]  # (stage, rows done in this step)
+# Every problem is listed (in --json, and in the web's answer) up to this many; past it they are counted and the
+# message says how many more there are. A broken table of millions of rows must not exhaust memory.
+PROBLEM_LIMIT = 100_000
 
 OUTAGE_SCHEMA = {
     "fields": [
@@ -54,12 +58,13 @@ class ImportResult:
     added: dict[str, int] = field(default_factory=dict)
     warnings: list[dict] = field(default_factory=list)
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """The result as a plain dictionary for JSON output."""
         return {"source": self.source, "partner": self.partner, "project": self.project,
                 "rows_read": self.rows_read, "added": self.added, "warnings": self.warnings,
-                "seconds": round(self.seconds, 3)}
+                "notes": self.notes, "seconds": round(self.seconds, 3)}
 
 
 def _noop(stage: str, n: int) -> None:
@@ -73,7 +78,8 @@ class _Checker:
         self.package = package
         self.chunksize = chunksize
         self.progress = progress
-        self.problems = ProblemList()
+        self.problems = ProblemList(limit=PROBLEM_LIMIT)
+        package.problems = self.problems  # rows the CSV parser cannot read are reported here, with their numbers
         if profile:
             check_profile(package, self.problems)
         for name in ("deployments", "media", "observations"):
@@ -83,11 +89,15 @@ class _Checker:
         self.dep_keys = np.empty(0, dtype=np.uint64)
         self.media_keys = np.empty(0, dtype=np.uint64)
 
+    def _aliases(self, table: str) -> dict[str, str] | None:
+        return field_names(self.package.version, table) if self.package.legacy else None
+
     def deployments(self) -> pd.DataFrame:
         """All deployments, checked (the table is small)."""
         label = self.package.resource_label("deployments")
         state = TableState()
-        frames = [check_chunk(c, table_schema("deployments"), f, line, self.problems, state)
+        frames = [check_chunk(c, table_schema("deployments"), f, line, self.problems, state,
+                              self._aliases("deployments"))
                   for f, line, c in self.package.iter_chunks("deployments", self.chunksize)]
         deployments = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         self.dep_keys = check_unique(state, label, self.problems).get("deploymentID", self.dep_keys)
@@ -113,7 +123,7 @@ class _Checker:
         """Checked chunks of media; unique media IDs are checked when the table ends."""
         state = TableState()
         for f, line, chunk in self.package.iter_chunks("media", self.chunksize):
-            typed = check_chunk(chunk, table_schema("media"), f, line, self.problems, state)
+            typed = check_chunk(chunk, table_schema("media"), f, line, self.problems, state, self._aliases("media"))
             if "deploymentID" in typed:
                 check_foreign_key(typed["deploymentID"], self.dep_keys, typed["_line"].to_numpy(), f,
                                   "deploymentID", "deployments", self.problems)
@@ -127,7 +137,8 @@ class _Checker:
         state = TableState()
         for f, line, chunk in self.package.iter_chunks("observations", self.chunksize):
             raw_cls = chunk["classificationTimestamp"] if "classificationTimestamp" in chunk else None
-            typed = check_chunk(chunk, table_schema("observations"), f, line, self.problems, state)
+            typed = check_chunk(chunk, table_schema("observations"), f, line, self.problems, state,
+                                self._aliases("observations"))
             lines = typed["_line"].to_numpy()
             if "deploymentID" in typed:
                 check_foreign_key(typed["deploymentID"], self.dep_keys, lines, f, "deploymentID", "deployments",
@@ -146,6 +157,23 @@ class _Checker:
         return any(p.code == "missing-resource" for p in self.problems.problems)
 
 
+def version_note(package: Package) -> str | None:
+    """What the user should know about the Camtrap DP version a package declares (None for 1.0.x)."""
+    if package.legacy:
+        return (f"this package declares Camtrap DP {package.version}; checked after upgrading to 1.0 "
+                "(problems name your own columns)")
+    if package.version is None:
+        return "this package declares no Camtrap DP version; checked as Camtrap DP 1.0"
+    if package.version not in CURRENT_VERSIONS:
+        return f"this package declares Camtrap DP {package.version}, which bigcats does not know; checked as 1.0"
+    return None
+
+
+def _what(package: Package, path: str | Path) -> str:
+    note = version_note(package)
+    return f"package {path}" + (f" ({note})" if note and package.legacy else "")
+
+
 def validate_package(package: Package, chunksize: int = 100_000, progress: Progress = _noop,
                      profile: bool = True) -> tuple[ProblemList, pd.DataFrame]:
     """Check a whole package (profile, table schemas, keys) streaming; return the problems and the deployments."""
@@ -159,6 +187,56 @@ def validate_package(package: Package, chunksize: int = 100_000, progress: Progr
     for _ in checker.observations():
         pass
     return checker.problems, deployments
+
+
+def check_package(path: str | Path, frictionless: bool = False, chunksize: int = 100_000) -> dict:
+    """Validate a package (folder, datapackage.json or zip) changing nothing; every problem found, as a document.
+
+    The result has `valid`, `version` (as declared), `notes` (e.g. that a legacy package was upgraded before the
+    checks), `problems` (all, up to PROBLEM_LIMIT; `total` counts them all), `warnings`, and text lines of both
+    for people. With `frictionless=True` frictionless' own report is added (unpacked folders only).
+    """
+    notes: list[str] = []
+    version = None
+    fl = None
+    try:
+        package = open_package(path)
+    except DataError as exc:
+        problems = exc.problems
+    else:
+        try:
+            version = package.version
+            if (note := version_note(package)) is not None:
+                notes.append(note)
+            try:
+                problems, _ = validate_package(package, chunksize=chunksize)
+            except DataError as exc:
+                problems = exc.problems
+            if frictionless:
+                if package.legacy:
+                    notes.append("frictionless checks packages against their own declared schemas; skipped for a "
+                                 "legacy package (bigcats checked the upgraded tables)")
+                elif package.base is None:
+                    notes.append("frictionless validation needs an unpacked folder; skipped for a zip")
+                else:
+                    from bigcats.exchange.camtrapdp.validate import validate_with_frictionless
+
+                    fl = [p.to_dict() for p in validate_with_frictionless(package)]
+        finally:
+            package.close()
+    listed = len(problems.problems)
+    result = {
+        "path": str(path), "valid": not problems and not fl, "version": version, "notes": notes,
+        "problems": [p.to_dict() for p in problems.problems], "total": problems.total,
+        "rest": "--json lists them all" if listed >= problems.total
+        else f"--json lists the first {listed:,}; the others are only counted",
+        "warnings": [w.to_dict() for w in problems.warnings],
+        "problem_lines": [str(p) for p in problems.problems],
+        "warning_lines": [str(w) for w in problems.warnings],
+    }
+    if fl is not None:
+        result["frictionless"] = fl
+    return result
 
 
 def _project_code(descriptor: dict, source: Path) -> str:
@@ -182,11 +260,11 @@ def import_package(engine: Engine, path: str | Path, partner: str, partner_name:
     try:
         checker = _Checker(package, chunksize, progress, profile)
         if checker.fatal():
-            raise DataError(checker.problems, f"package {path}")
+            raise DataError(checker.problems, _what(package, path))
         deployments = checker.deployments()
         outages = checker.outages() if package.resource(OUTAGES_RESOURCE) is not None else pd.DataFrame()
         if checker.problems:
-            raise DataError(checker.problems, f"package {path}")
+            raise DataError(checker.problems, _what(package, path))
         descriptor = package.descriptor
         result = ImportResult(source or str(path), partner, _project_code(descriptor, Path(path)))
         before = table_counts(engine)
@@ -201,11 +279,13 @@ def import_package(engine: Engine, path: str | Path, partner: str, partner_name:
                     _write_all(conn, checker, package, descriptor, deployments, outages, partner, partner_name,
                                country, result)
                     if checker.problems:
-                        raise DataError(checker.problems, f"package {path}")
+                        raise DataError(checker.problems, _what(package, path))
                     after = table_counts(conn)
                     result.added = {k: after[k] - before.get(k, 0) for k in after
                                     if k != "intake_batch" and after[k] != before.get(k, 0)}
                     result.warnings = [w.to_dict() for w in checker.problems.warnings]
+                    if (note := version_note(package)) is not None:
+                        result.notes.append(note)
                     result.seconds = (datetime.now(timezone.utc).replace(tzinfo=None) - started).total_seconds()
                     conn.execute(IntakeBatch.__table__.insert().values(
                         partner_id=load.ensure_partner(conn, partner), source=source or str(Path(path).resolve()),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -11,11 +12,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pyarrow import csv as pa_csv
 
-from bigcats.problems import DataError, Problem
+from bigcats.exchange.camtrapdp.legacy import CURRENT_VERSIONS, Upgrade, declared_version, is_legacy
+from bigcats.problems import DataError, Problem, ProblemList
 
 SCHEMA_DIR = Path(__file__).with_name("schemas")
 CORE_RESOURCES = ("deployments", "media", "observations")
@@ -23,6 +26,12 @@ CORE_RESOURCES = ("deployments", "media", "observations")
 OUTAGES_RESOURCE = "deployment-outages"
 INDIVIDUALS_RESOURCE = "individuals"
 PROFILE_URL = "https://raw.githubusercontent.com/tdwg/camtrap-dp/1.0.2/camtrap-dp-profile.json"
+
+# Size limits, so that a hostile or broken package is refused with a sentence instead of exhausting memory.
+MAX_DESCRIPTOR_BYTES = 16 << 20  # datapackage.json (the largest published descriptors are well under 1 MiB)
+MAX_FIELD_CHARS = 65_536  # any one cell of a table...
+MAX_FIELD_CHARS_BY_NAME = {"exifData": 1 << 20}  # ...except EXIF blobs, which may hold maker notes
+MIN_BLOCK_BYTES = 4 << 20  # a row must fit in one parser block; a longer row is refused as over the limits
 
 
 @lru_cache(maxsize=None)
@@ -39,7 +48,13 @@ def profile_schema() -> dict:
 
 @dataclass
 class Package:
-    """A Camtrap DP package on disk: its descriptor and where its tables are."""
+    """A Camtrap DP package on disk: its descriptor and where its tables are.
+
+    A legacy package (Camtrap DP before 1.0) has `version` set to what it declares and `upgrade` set: its
+    descriptor here is already upgraded to 1.0 (the original is `original_descriptor`) and every chunk read
+    through `iter_chunks` is upgraded as it streams in. `problems`, when set, receives the problems found while
+    reading (rows with the wrong number of fields) instead of refusing the table at its first one.
+    """
 
     source: Path
     descriptor: dict
@@ -47,6 +62,15 @@ class Package:
     archive: zipfile.ZipFile | None = None
     prefix: str = ""  # folder of datapackage.json inside the archive
     extra: dict = field(default_factory=dict)
+    version: str | None = None
+    upgrade: Upgrade | None = None
+    original_descriptor: dict | None = None
+    problems: ProblemList | None = None
+
+    @property
+    def legacy(self) -> bool:
+        """True when the package declares a Camtrap DP version before 1.0 (read upgraded)."""
+        return self.upgrade is not None
 
     def resource(self, name: str) -> dict | None:
         """The descriptor of the named resource, if the package has it."""
@@ -75,41 +99,74 @@ class Package:
             return self.archive.open(self.prefix + rel)
         return open(self.base / rel, "rb")  # noqa: SIM115
 
-    def iter_chunks(self, name: str, chunksize: int = 100_000) -> Iterator[tuple[str, int, pd.DataFrame]]:
-        """Yield (file, row number of the chunk's first row, chunk of strings) for a resource's rows.
+    def iter_chunks(self, name: str, chunksize: int = 100_000
+                    ) -> Iterator[tuple[str, int | np.ndarray, pd.DataFrame]]:
+        """Yield (file, row numbers, chunk of strings) for a resource's rows, upgraded to 1.0 for a legacy package.
 
-        Row numbers count as frictionless does: the header is row 1, the first data row is row 2.
+        Row numbers count as frictionless does: the header is row 1, the first data row is row 2. They are the
+        number of the chunk's first row, or an array of each row's number when rows were left out (ragged rows,
+        which are reported to `problems`).
         """
         res = self.resource(name)
         if res is None:
             return
         if "data" in res and res.get("path") is None:
-            df = pd.DataFrame(res["data"]).astype("string").fillna("")
-            yield f"{name} (inline)", 2, df
+            yield f"{name} (inline)", 2, _inline_frame(res["data"], name)
             return
         for rel in self._paths(res):
             if "://" in rel:
                 raise DataError([Problem("remote-path", "remote table paths are not read (no network); "
                                          "download the package first", file=rel)], "package")
-            yield from self._read_csv(rel, chunksize)
+            for file, lines, chunk in self._read_csv(rel, chunksize, res.get("encoding")):
+                if self.upgrade is not None:
+                    chunk = self.upgrade.table(name, chunk)
+                yield file, lines, chunk
 
-    def _read_csv(self, rel: str, chunksize: int) -> Iterator[tuple[str, int, pd.DataFrame]]:
-        # pyarrow's streaming reader: multi-threaded parsing, every cell kept as text, bounded memory.
+    def _read_csv(self, rel: str, chunksize: int, encoding: str | None = None
+                  ) -> Iterator[tuple[str, int | np.ndarray, pd.DataFrame]]:
+        # pyarrow's streaming reader, every cell kept as text, bounded memory. Single-threaded parsing, so that
+        # pyarrow numbers the rows it cannot parse (multi-threaded it does not) and a ragged row is reported
+        # under its real number.
+        encoding = _codec(rel, encoding)
         try:
             with self.open_binary(rel) as fh:
-                header = fh.readline().decode("utf-8-sig").rstrip("\r\n")
-        except FileNotFoundError as exc:
-            raise DataError([Problem("missing-file", "table file not found", file=rel)], "package") from exc
-        names = next(csv.reader([header]), [])
+                start = fh.read(4)
+                fh.seek(0) if fh.seekable() else None
+                if start[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) and encoding == "utf8":
+                    encoding = "utf-16"
+                first = _first_record(fh, encoding)
+        except (FileNotFoundError, KeyError, IsADirectoryError) as exc:
+            raise DataError([Problem("missing-file", "table file not found (the descriptor names it, the package "
+                                     "does not hold it)", file=rel)], "package") from exc
+        except (OSError, zipfile.BadZipFile, UnicodeDecodeError, LookupError) as exc:
+            raise DataError([Problem("unreadable-table", f"cannot read the file: {exc}", file=rel, row=1)],
+                            "package") from exc
+        names = next(csv.reader([first]), []) if first else []
         if not names:
             raise DataError([Problem("empty-table", "the file has no header row", file=rel, row=1)], "package")
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup or "" in names:
+            raise DataError([Problem("duplicate-header" if dup else "blank-header",
+                                     f"column name {dup[0]!r} appears twice" if dup else "a column has no name",
+                                     file=rel, row=1, field=dup[0] if dup else None)], "package")
+        ragged: list[int] = []
+
+        def on_invalid_row(row) -> str:
+            ragged.append(row.number if row.number is not None else -1)
+            if self.problems is not None:
+                self.problems.add(Problem(
+                    "ragged-row", f"{row.actual_columns} fields where the header has {row.expected_columns}",
+                    file=rel, row=row.number, value=row.text[:200]))
+            return "skip"  # keep reading, so every ragged row is reported, not only the first
+
         row = 2
+        block = max(MIN_BLOCK_BYTES, chunksize * 160)
         try:
             with self.open_binary(rel) as fh:
                 reader = pa_csv.open_csv(
                     fh,
-                    read_options=pa_csv.ReadOptions(block_size=max(1 << 20, chunksize * 160), encoding="utf8"),
-                    parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+                    read_options=pa_csv.ReadOptions(block_size=block, encoding=encoding, use_threads=False),
+                    parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid_row),
                     convert_options=pa_csv.ConvertOptions(
                         column_types={n: pa.string() for n in names}, strings_can_be_null=False,
                         quoted_strings_can_be_null=False),
@@ -117,11 +174,28 @@ class Package:
                 for batch in reader:
                     if batch.num_rows == 0:
                         continue
-                    yield rel, row, batch.to_pandas()
-                    row += batch.num_rows
-        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-            raise DataError([Problem("unreadable-table", f"cannot parse CSV after row {row - 1}: {exc}",
-                                     file=rel, row=row)], "package") from exc
+                    skipped = [r for r in ragged if r >= row]
+                    if skipped:
+                        lines = np.setdiff1d(np.arange(row, row + batch.num_rows + len(skipped)), skipped)
+                        lines = lines[: batch.num_rows]
+                        yield rel, lines, batch.to_pandas()
+                        row = int(lines[-1]) + 1
+                    else:
+                        yield rel, row, batch.to_pandas()
+                        row += batch.num_rows
+        except (pa.ArrowInvalid, pa.ArrowException, UnicodeDecodeError, OSError, zipfile.BadZipFile) as exc:
+            text = str(exc)
+            if "straddling" in text or "block" in text.lower():
+                message = (f"a row longer than {block >> 20} MiB after row {row - 1}: cells are limited to "
+                           f"{MAX_FIELD_CHARS:,} characters ({', '.join(f'{k} {v:,}' for k, v in MAX_FIELD_CHARS_BY_NAME.items())})")
+                code = "field-too-large"
+            else:
+                message = f"cannot parse the CSV after row {row - 1}: {text.splitlines()[0] if text else exc!r}"
+                code = "unreadable-table"
+            raise DataError([Problem(code, message, file=rel, row=row)], "package") from exc
+        if ragged and self.problems is None:
+            raise DataError([Problem("ragged-row", "a row has a different number of fields than the header",
+                                     file=rel, row=r if r > 0 else None) for r in ragged], "package")
 
     def close(self) -> None:
         """Release the archive, if any."""
@@ -129,33 +203,175 @@ class Package:
             self.archive.close()
 
 
+def _codec(rel: str, encoding: object) -> str:
+    if encoding is None or (isinstance(encoding, str) and encoding.lower().replace("-", "") in ("utf8", "")):
+        return "utf8"
+    if not isinstance(encoding, str):
+        raise DataError([Problem("invalid-descriptor", "a resource's encoding must be a name such as utf-8",
+                                 file="datapackage.json", field="encoding", value=str(encoding))], "package")
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError as exc:
+        raise DataError([Problem("invalid-descriptor", "unknown encoding", file=rel, field="encoding",
+                                 value=encoding)], "package") from exc
+
+
+def _first_record(fh, encoding: str) -> str:
+    """The header line of a table, decoded (a UTF-8 BOM dropped)."""
+    raw = fh.readline(1 << 20)
+    if encoding == "utf8":
+        return raw.decode("utf-8-sig").rstrip("\r\n")
+    if encoding.startswith("utf-16") or encoding.startswith("utf_16"):
+        raw += fh.readline(1 << 20)  # the newline's second byte
+        return raw.decode(encoding).lstrip("\ufeff").splitlines()[0] if raw else ""
+    return raw.decode(encoding).lstrip("\ufeff").rstrip("\r\n")
+
+
+def _inline_frame(data: object, name: str) -> pd.DataFrame:
+    """An inline resource's rows (a list of objects, or a header row and value rows) as a frame of strings."""
+    label = f"{name} (inline)"
+    if not isinstance(data, list):
+        raise DataError([Problem("invalid-descriptor", "inline data must be a list of rows", file="datapackage.json",
+                                 field=f"resources/{name}/data")], "package")
+    if data and all(isinstance(r, list) for r in data):
+        header, rows = data[0], data[1:]
+        bad = [i for i, r in enumerate(rows, start=2) if len(r) != len(header)]
+        if bad:
+            raise DataError([Problem("ragged-row", f"{len(rows[i - 2])} values where the header has {len(header)}",
+                                     file=label, row=i) for i in bad], "package")
+        df = pd.DataFrame(rows, columns=[str(h) for h in header])
+    elif all(isinstance(r, dict) for r in data):
+        df = pd.DataFrame(data)
+    else:
+        raise DataError([Problem("invalid-descriptor", "inline rows must all be objects or all be lists",
+                                 file="datapackage.json", field=f"resources/{name}/data")], "package")
+    df = df.astype(object).where(df.notna(), "")
+    return df.map(lambda v: json.dumps(v) if isinstance(v, (dict, list)) else ("" if v is None else str(v)))
+
+
+def _reject(code: str, message: str, file: str, field_name: str | None = None, value: str | None = None,
+            row: int | None = None) -> DataError:
+    return DataError([Problem(code, message, file=file, row=row, field=field_name, value=value)], "package")
+
+
 def open_package(path: str | Path) -> Package:
-    """Open a package given as a folder, its datapackage.json, or a .zip holding it."""
+    """Open a package given as a folder, its datapackage.json, or a .zip holding it; refused with a sentence
+    (DataError) when it is not one, never with a traceback."""
     path = Path(path)
     if not path.exists():
-        raise DataError([Problem("missing-file", "no such file or folder", file=str(path))], "package")
-    if path.is_file() and path.suffix.lower() == ".zip":
-        archive = zipfile.ZipFile(path)
-        names = [n for n in archive.namelist() if n.endswith("datapackage.json")]
+        raise _reject("missing-file", "no such file or folder", str(path))
+    if path.is_file() and (path.suffix.lower() == ".zip" or zipfile.is_zipfile(path) and path.suffix.lower() != ".json"):
+        try:
+            archive = zipfile.ZipFile(path)
+            names = [n for n in archive.namelist() if n.endswith("datapackage.json")]
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise _reject("invalid-archive", f"not a readable zip archive ({exc})", str(path)) from exc
         if not names:
-            raise DataError([Problem("missing-descriptor", "no datapackage.json in the archive", file=str(path))],
-                            "package")
+            archive.close()
+            raise _reject("missing-descriptor", "no datapackage.json in the archive", str(path))
         name = min(names, key=len)
-        descriptor = _parse_descriptor(archive.read(name).decode("utf-8-sig"), f"{path}:{name}")
-        return Package(path, descriptor, archive=archive, prefix=name[: -len("datapackage.json")])
+        label = f"{path}:{name}"
+        try:
+            info = archive.getinfo(name)
+            if info.file_size > MAX_DESCRIPTOR_BYTES:
+                raise _reject("descriptor-too-large", f"larger than the {MAX_DESCRIPTOR_BYTES >> 20} MiB allowed "
+                              "for a descriptor", label)
+            raw = archive.read(name)
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
+            archive.close()
+            raise _reject("invalid-archive", f"cannot read {name} from the archive ({exc})", str(path)) from exc
+        package = Package(path, _parse_descriptor(raw, label), archive=archive,
+                          prefix=name[: -len("datapackage.json")])
+        return _recognise(package, label)
     desc_path = path / "datapackage.json" if path.is_dir() else path
-    if not desc_path.exists():
-        raise DataError([Problem("missing-descriptor", "no datapackage.json here", file=str(path))], "package")
-    descriptor = _parse_descriptor(desc_path.read_text(encoding="utf-8-sig"), str(desc_path))
-    return Package(path, descriptor, base=desc_path.parent)
+    if not desc_path.is_file():
+        raise _reject("missing-descriptor", "no datapackage.json here", str(path))
+    if desc_path.stat().st_size > MAX_DESCRIPTOR_BYTES:
+        raise _reject("descriptor-too-large", f"larger than the {MAX_DESCRIPTOR_BYTES >> 20} MiB allowed for a "
+                      "descriptor", str(desc_path))
+    package = Package(path, _parse_descriptor(desc_path.read_bytes(), str(desc_path)), base=desc_path.parent)
+    return _recognise(package, str(desc_path))
 
 
-def _parse_descriptor(text: str, label: str) -> dict:
+def _recognise(package: Package, label: str) -> Package:
+    """Check the descriptor's structure and, for a legacy Camtrap DP, set up the upgrade to 1.0."""
     try:
-        descriptor = json.loads(text)
+        _check_structure(package.descriptor, label)
+    except DataError:
+        package.close()
+        raise
+    version = declared_version(package.descriptor)
+    package.version = version
+    if is_legacy(version):
+        package.upgrade = Upgrade(version)
+        package.original_descriptor = package.descriptor
+        package.descriptor = package.upgrade.descriptor(package.descriptor)
+    return package
+
+
+def _strict_constant(name: str) -> float:
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
+def _parse_descriptor(raw: bytes, label: str) -> dict:
+    """Strict JSON (UTF-8, a BOM tolerated; no NaN or Infinity) holding one object."""
+    if raw[:4] in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE) or raw[:2] in (codecs.BOM_UTF16_LE,
+                                                                            codecs.BOM_UTF16_BE) \
+            or (len(raw) > 1 and (raw[0] == 0 or raw[1] == 0)):
+        raise DataError([Problem("invalid-encoding", "the descriptor is UTF-16 or UTF-32; JSON must be UTF-8 "
+                                 "(save it again as UTF-8)", file=label, row=1)], "package")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError([Problem("invalid-encoding", f"not UTF-8 (byte {exc.start}); JSON must be UTF-8",
+                                 file=label, row=line)], "package") from exc
+    try:
+        descriptor = json.loads(text, parse_constant=_strict_constant)
     except json.JSONDecodeError as exc:
-        raise DataError([Problem("invalid-json", f"not valid JSON: {exc.msg}", file=label, row=exc.lineno)],
-                        "package") from exc
+        raise DataError([Problem("invalid-json", f"not valid JSON: {exc.msg} (line {exc.lineno}, column "
+                                 f"{exc.colno})", file=label, row=exc.lineno)], "package") from exc
+    except ValueError as exc:  # NaN, Infinity
+        name = str(exc).split()[0]
+        line = next((i for i, t in enumerate(text.splitlines(), 1) if name in t), None)
+        raise DataError([Problem("invalid-json", f"not valid JSON: {exc} (strict JSON has no NaN or Infinity)",
+                                 file=label, row=line, value=name)], "package") from exc
+    except RecursionError as exc:
+        raise DataError([Problem("invalid-json", "nested too deeply", file=label)], "package") from exc
     if not isinstance(descriptor, dict):
-        raise DataError([Problem("invalid-descriptor", "the descriptor is not a JSON object", file=label)], "package")
+        raise DataError([Problem("invalid-descriptor", f"the descriptor is a JSON {type(descriptor).__name__}, "
+                                 "not an object", file=label)], "package")
     return descriptor
+
+
+def _check_structure(descriptor: dict, label: str) -> None:
+    """Refuse descriptors whose shape would make reading them fail: every problem named by its JSON path."""
+    problems = []
+    resources = descriptor.get("resources")
+    if resources is None:
+        problems.append(Problem("missing-resource", "the descriptor has no 'resources'", file=label,
+                                field="resources"))
+    elif not isinstance(resources, list):
+        problems.append(Problem("invalid-descriptor", f"'resources' must be a list, not a "
+                                f"{type(resources).__name__}", file=label, field="resources"))
+    else:
+        for i, res in enumerate(resources):
+            where = f"resources/{i}"
+            if not isinstance(res, dict):
+                problems.append(Problem("invalid-descriptor", "a resource must be an object", file=label,
+                                        field=where))
+                continue
+            if not isinstance(res.get("name"), str):
+                problems.append(Problem("invalid-descriptor", "a resource needs a 'name' that is text", file=label,
+                                        field=f"{where}/name", value=None if res.get("name") is None
+                                        else str(res.get("name"))))
+            path = res.get("path")
+            paths = path if isinstance(path, list) else [path]
+            if path is None and "data" not in res:
+                problems.append(Problem("invalid-descriptor", "a resource needs a 'path' or inline 'data'",
+                                        file=label, field=f"{where}/path"))
+            elif path is not None and (not paths or not all(isinstance(p, str) and p for p in paths)):
+                problems.append(Problem("invalid-descriptor", "'path' must be a file name or a list of them",
+                                        file=label, field=f"{where}/path", value=str(path)))
+    if problems:
+        raise DataError(problems, "package")

@@ -20,6 +20,8 @@ import pandas as pd
 
 from bigcats.exchange.camtrapdp.package import (
     CORE_RESOURCES,
+    MAX_FIELD_CHARS,
+    MAX_FIELD_CHARS_BY_NAME,
     Package,
     profile_schema,
     table_schema,
@@ -54,60 +56,103 @@ def parse_offsets(text: pd.Series) -> pd.Series:
 
 @dataclass
 class TableState:
-    """What must be remembered across chunks of one table: hashes of keys for unique and foreign-key checks."""
+    """What must be remembered across chunks of one table: hashes of keys (and the row of each) for unique and
+    foreign-key checks."""
 
     unique_hashes: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    unique_lines: dict[str, list[np.ndarray]] = field(default_factory=dict)
     rows: int = 0
+
+
+class _Names:
+    """How a problem names a column: the user's own column for a legacy package, with the 1.0 name beside it."""
+
+    def __init__(self, aliases: dict[str, str] | None) -> None:
+        self.aliases = aliases or {}
+
+    def field(self, name: str) -> str:
+        return self.aliases.get(name, name)
+
+    def message(self, name: str, message: str) -> str:
+        old = self.aliases.get(name)
+        return f"{message} (column {old!r} is {name!r} in Camtrap DP 1.0)" if old else message
 
 
 def check_chunk(
     chunk: pd.DataFrame,
     schema: dict,
     file: str,
-    first_line: int,
+    first_line: int | np.ndarray,
     problems: ProblemList,
     state: TableState | None = None,
+    aliases: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Check one chunk against a table schema and return it typed (datetimes as naive UTC plus `<field>_offset`)."""
+    """Check one chunk against a table schema and return it typed (datetimes as naive UTC plus `<field>_offset`).
+
+    `first_line` is the row number of the chunk's first row, or an array with each row's number; `aliases` maps
+    1.0 field names to the legacy column a problem should name.
+    """
     out: dict[str, pd.Series] = {}
-    lines = pd.RangeIndex(first_line, first_line + len(chunk))
+    if isinstance(first_line, np.ndarray):
+        lines = first_line
+    else:
+        lines = pd.RangeIndex(first_line, first_line + len(chunk))
+    names = _Names(aliases)
     missing_values = set(schema.get("missingValues", [""]))
     fields = {f["name"]: f for f in schema["fields"]}
+    for name in chunk.columns:  # every cell, also of extra columns, within the size limits
+        limit = MAX_FIELD_CHARS_BY_NAME.get(name, MAX_FIELD_CHARS)
+        lengths = chunk[name].astype(str).str.len()
+        too_long = lengths > limit
+        if too_long.any():
+            for i in np.flatnonzero(too_long.to_numpy()):
+                problems.add(Problem("field-too-large", f"{int(lengths.iloc[i]):,} characters; the limit for this "
+                                     f"column is {limit:,}", file=file, row=int(lines[i]),
+                                     field=names.field(name), value=str(chunk[name].iloc[i])[:80]))
 
+    seen_alias: set[str] = set()
+    all_problems = problems
     for name, spec in fields.items():
         cons = spec.get("constraints", {})
+        # One legacy column can feed two 1.0 fields (0.1.6 `timestamp` -> eventStart and eventEnd): report once.
+        problems = all_problems
+        if name in names.aliases:
+            problems = ProblemList() if names.aliases[name] in seen_alias else all_problems
+            seen_alias.add(names.aliases[name])
         if name not in chunk.columns:
             if cons.get("required"):
-                problems.add(Problem("missing-field", "required column is missing", file=file, field=name))
+                problems.add(Problem("missing-field", names.message(name, "required column is missing"), file=file,
+                                     field=names.field(name)))
             continue
         raw = chunk[name].astype(str)
         raw = raw.where(~raw.isin(missing_values), "")
         present = raw != ""
         if cons.get("required"):
-            _report(problems, ~present, raw, lines, file, name, "required", "a value is required")
-        typed = _convert(raw, present, spec, lines, file, problems)
+            _report(problems, ~present, raw, lines, file, name, "required", "a value is required", names)
+        typed = _convert(raw, present, spec, lines, file, problems, names)
         if spec["type"] in ("number", "integer"):
             num = typed
             if "minimum" in cons:
                 _report(problems, present & num.notna() & (num < cons["minimum"]), raw, lines, file, name,
-                        "minimum", f"below the minimum of {cons['minimum']}")
+                        "minimum", f"below the minimum of {cons['minimum']}", names)
             if "maximum" in cons:
                 _report(problems, present & num.notna() & (num > cons["maximum"]), raw, lines, file, name,
-                        "maximum", f"above the maximum of {cons['maximum']}")
+                        "maximum", f"above the maximum of {cons['maximum']}", names)
         if "enum" in cons:
             bad = present & ~raw.isin([str(v) for v in cons["enum"]])
             _report(problems, bad, raw, lines, file, name, "enum",
-                    "not one of: " + ", ".join(map(str, cons["enum"])))
+                    "not one of: " + ", ".join(map(str, cons["enum"])), names)
         if "pattern" in cons:
             bad = present & ~raw.str.fullmatch(cons["pattern"]).fillna(False).astype(bool)
-            _report(problems, bad, raw, lines, file, name, "pattern", f"does not match {cons['pattern']}")
+            _report(problems, bad, raw, lines, file, name, "pattern", f"does not match {cons['pattern']}", names)
         if cons.get("unique") and state is not None:
-            state.unique_hashes.setdefault(name, []).append(hash_ids(raw[present]))
+            _unique_chunk(state, name, raw, present, lines, file, problems, names)
         if spec["type"] == "datetime":
             out[name] = typed
             out[f"{name}_offset"] = parse_offsets(raw).where(present, 0)
         else:
             out[name] = typed
+    problems = all_problems
     extra = [c for c in chunk.columns if c not in fields]
     for name in extra:  # kept as given: nothing a user wrote is dropped on the way in
         out[name] = chunk[name]
@@ -118,7 +163,48 @@ def check_chunk(
     return frame
 
 
-def _convert(raw: pd.Series, present: pd.Series, spec: dict, lines, file: str, problems: ProblemList) -> pd.Series:
+def _unique_chunk(state: TableState, name: str, raw: pd.Series, present: pd.Series, lines, file: str,
+                  problems: ProblemList, names: _Names) -> None:
+    """Report values of a unique column seen before (in this chunk or an earlier one), naming value and rows."""
+    values = raw[present]
+    h = hash_ids(values)
+    line_arr = np.asarray(lines)[present.to_numpy()]
+    dup_here = pd.Series(h).duplicated(keep="first").to_numpy()
+    first_seen: dict[int, int] = {}
+    if dup_here.any():
+        for hv, ln in zip(h, line_arr, strict=True):
+            first_seen.setdefault(int(hv), int(ln))
+    seen_before = np.zeros(len(h), dtype=bool)
+    earlier_line = np.zeros(len(h), dtype=np.int64)
+    for prev_h, prev_l in zip(state.unique_hashes.get(name, []), state.unique_lines.get(name, []), strict=True):
+        if not len(prev_h):
+            continue
+        pos = np.searchsorted(prev_h, h)
+        pos[pos >= len(prev_h)] = 0
+        hit = prev_h[pos] == h
+        new = hit & ~seen_before
+        earlier_line[new] = prev_l[pos[new]]
+        seen_before |= hit
+    bad = seen_before | dup_here
+    for i in np.flatnonzero(bad):
+        first = int(earlier_line[i]) if seen_before[i] else first_seen[int(h[i])]
+        problems.add(Problem("unique", names.message(name, f"duplicate value: already in row {first}; values of "
+                                                     "this column must be unique"),
+                             file=file, row=int(line_arr[i]), field=names.field(name), value=str(values.iloc[i])))
+    order = np.argsort(h, kind="stable")
+    parts = state.unique_hashes.setdefault(name, [])
+    part_lines = state.unique_lines.setdefault(name, [])
+    parts.append(h[order])
+    part_lines.append(line_arr[order].astype(np.int64))
+    if len(parts) > 8:  # merge, so that a chunk is looked up in a few sorted arrays, not in one per chunk
+        allh, alll = np.concatenate(parts), np.concatenate(part_lines)
+        order = np.argsort(allh, kind="stable")
+        parts[:] = [allh[order]]
+        part_lines[:] = [alll[order]]
+
+
+def _convert(raw: pd.Series, present: pd.Series, spec: dict, lines, file: str, problems: ProblemList,
+             names: _Names) -> pd.Series:
     kind = spec["type"]
     name = spec["name"]
     if kind in ("number", "integer"):
@@ -126,58 +212,62 @@ def _convert(raw: pd.Series, present: pd.Series, spec: dict, lines, file: str, p
         bad = present & num.isna()
         if kind == "integer":
             bad |= present & num.notna() & (num != np.floor(num.fillna(0)))
-        _report(problems, bad, raw, lines, file, name, "type", f"not a valid {kind}")
+        _report(problems, bad, raw, lines, file, name, "type", f"not a valid {kind}", names)
         return num.astype("float64")
     if kind == "boolean":
         is_true = raw.isin(TRUE_VALUES)
         is_false = raw.isin(FALSE_VALUES)
-        _report(problems, present & ~(is_true | is_false), raw, lines, file, name, "type", "not a valid boolean")
+        _report(problems, present & ~(is_true | is_false), raw, lines, file, name, "type", "not a valid boolean",
+                names)
         return pd.Series(np.where(is_true, True, np.where(is_false, False, None)), index=raw.index, dtype=object)
     if kind == "datetime":
         shape_ok = raw.str.match(_DT)
         parsed = pd.to_datetime(raw.where(present & shape_ok), utc=True, errors="coerce", format="ISO8601")
         bad = present & (parsed.isna())
         _report(problems, bad, raw, lines, file, name, "type",
-                "not a valid timestamp (ISO 8601 with a time zone, e.g. 2024-03-01T22:15:00+10:00)")
+                "not a valid timestamp (ISO 8601 with a time zone, e.g. 2024-03-01T22:15:00+10:00)", names)
         return parsed.dt.tz_localize(None)
     if kind == "object":
         def ok(text: str) -> bool:
             try:
-                return isinstance(json.loads(text), dict)
-            except ValueError:
+                return isinstance(json.loads(text, parse_constant=_no_constant), dict)
+            except (ValueError, RecursionError):
                 return False
         bad = present & ~raw.map(ok).astype(bool)
         # EXIF blobs are descriptive and often mangled by camera software (the official example has some):
         # kept verbatim and reported, never a reason to refuse a survey.
-        for i in np.flatnonzero(bad.to_numpy())[:20]:
+        for i in np.flatnonzero(bad.to_numpy()):
             problems.warn(Problem("type", "not a valid JSON object; kept as text", file=file, row=int(lines[i]),
-                                  field=name, value=str(raw.iloc[i])))
+                                  field=names.field(name), value=str(raw.iloc[i])))
         return raw.where(present, None)
     return raw.where(present, None)
 
 
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
 def _report(problems: ProblemList, mask: pd.Series, raw: pd.Series, lines, file: str, name: str,
-            code: str, message: str) -> None:
+            code: str, message: str, names: _Names | None = None) -> None:
     if not mask.any():
         return
+    names = names or _Names(None)
     idx = np.flatnonzero(mask.to_numpy())
     room = max(0, problems.limit - len(problems.problems))
+    message = names.message(name, message)
     for i in idx[:room]:
-        problems.add(Problem(code, message, file=file, row=int(lines[i]), field=name, value=str(raw.iloc[i])))
+        problems.add(Problem(code, message, file=file, row=int(lines[i]), field=names.field(name),
+                             value=str(raw.iloc[i])))
     # Past the cap, count without building messages.
     problems.total += len(idx) - min(len(idx), room)
 
 
 def check_unique(state: TableState, file: str, problems: ProblemList) -> dict[str, np.ndarray]:
-    """Report duplicated values of unique columns across all chunks; return the sorted key hashes."""
+    """The sorted key hashes of each unique column (duplicates were reported chunk by chunk, with value and row)."""
     keys = {}
     for name, parts in state.unique_hashes.items():
         hashes = np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
         hashes.sort()
-        dup = np.count_nonzero(hashes[1:] == hashes[:-1])
-        if dup:
-            problems.add(Problem("unique", f"{dup} duplicated value(s) in a column that must be unique",
-                                 file=file, field=name))
         keys[name] = hashes
     return keys
 
@@ -196,11 +286,12 @@ def check_foreign_key(values: pd.Series, keys: np.ndarray, lines: np.ndarray, fi
         return
     sub_lines = lines[present.to_numpy()]
     sub_vals = values[present].to_numpy()
-    for i in np.flatnonzero(~found)[:50]:
+    missing = np.flatnonzero(~found)
+    room = max(0, problems.limit - len(problems.problems))
+    for i in missing[:room]:
         problems.add(Problem("foreign-key", f"refers to no row of {target}", file=file, row=int(sub_lines[i]),
                              field=name, value=str(sub_vals[i])))
-    if (~found).sum() > 50:
-        problems.total += int((~found).sum() - 50)
+    problems.total += max(0, len(missing) - room)
 
 
 def check_profile(package: Package, problems: ProblemList) -> None:
