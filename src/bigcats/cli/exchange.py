@@ -12,7 +12,6 @@ from rich.table import Table
 
 from bigcats.cli.common import DbOption, JsonOption, emit, fail
 from bigcats.cli.progress import stage_progress
-from bigcats.problems import DataError
 
 import_app = BigcatsTyper(help="Import partners' data into the database.", no_args_is_help=True)
 export_app = BigcatsTyper(help="Export data from the database.", no_args_is_help=True)
@@ -32,15 +31,13 @@ def import_camtrap_dp(
     from bigcats.store.db import open_store
 
     engine = open_store(db)
-    try:
-        with stage_progress(enabled=not as_json) as progress:
-            result = import_package(engine, path, partner, partner_name, country, progress=progress)
-    except DataError as exc:
-        if as_json:
-            emit({"error": "refused", "problems": [p.to_dict() for p in exc.problems.problems],
-                  "total": exc.problems.total}, True)
-            raise typer.Exit(1) from exc
-        fail(str(exc), 1)
+    # A refused package (DataError) goes to the CLI's one error handler: its problems, exit code 1.
+    with stage_progress(enabled=not as_json) as progress:
+        result = import_package(engine, path, partner, partner_name, country, progress=progress)
+    for note in result.notes if not as_json else ():
+        from bigcats.cli.common import console
+
+        console.print(f"note: {note}", highlight=False)
     emit(result.to_dict(), as_json, human=_added_table(result.to_dict()))
 
 

@@ -12,7 +12,6 @@ from bigcats.cli.errors import BigcatsTyper
 
 from bigcats.cli.common import DbOption, JsonOption, emit, fail
 from bigcats.intake import FORMATS, detect_format, ingest as read_source
-from bigcats.problems import DataError
 from bigcats.taxonomy import read_label_map, resolve_labels
 
 app = BigcatsTyper(help="Partner intake: image folders, camtrapR, Wildlife Insights, MegaDetector, SpeciesNet.")
@@ -64,22 +63,15 @@ def ingest(
     if source.is_dir() and fmt in (None, "images"):
         options.update(species_from=species_from, workers=workers, progress=not as_json,
                        manifest=None if no_manifest else default_manifest(source))
-    try:
-        frames, report = read_source(source, partner, format=fmt, utc_offset=utc_offset, stations=stations,
-                                     records=records, time_shifts=time_shifts, label_map=label_map, images=images,
-                                     threshold=threshold, **options)
-    except DataError as exc:
-        fail(str(exc))
-        return
+    # Refused input (DataError) goes to the CLI's one error handler: its problems, exit code 1.
+    frames, report = read_source(source, partner, format=fmt, utc_offset=utc_offset, stations=stations,
+                                 records=records, time_shifts=time_shifts, label_map=label_map, images=images,
+                                 threshold=threshold, **options)
     from bigcats.intake.store import store_intake
     from bigcats.store.db import open_store
 
-    try:
-        stored = store_intake(open_store(db), frames, report, partner, source, fmt=fmt or detect_format(source),
-                              country=country)
-    except DataError as exc:
-        fail(str(exc))
-        return
+    stored = store_intake(open_store(db), frames, report, partner, source, fmt=fmt or detect_format(source),
+                          country=country)
     result = {"frames": frames.counts(), "added": stored.added, "report": report.to_dict()}
     emit(result, as_json, human=report.summary())
 
