@@ -79,7 +79,9 @@ def write_partner_packages(survey: SimulatedSurvey, folder: Path) -> dict[str, P
             metadata={"name": f"{code.lower()}-camera-traps-{survey.truth.config.year}",
                       "id": f"{code}-{survey.truth.config.year}-seed{survey.truth.seed}",
                       "title": f"{share.protected_area}: camera-trap survey {survey.truth.config.year} (simulated)",
-                      "contributors": [{"title": share.protected_area, "role": "rightsHolder"}]})
+                      "contributors": [{"title": share.protected_area, "role": "rightsHolder"}],
+                      # The simulator lays stations on a regular grid with a random origin.
+                      "project": {"samplingDesign": "systematicRandom"}})
     return paths
 
 

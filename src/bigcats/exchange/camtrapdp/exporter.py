@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import csv
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -219,7 +220,10 @@ def export_package(engine: Engine, out_dir: str | Path, partner: str | None = No
                       Media.file_mediatype, Media.sha256, Media.exif, Media.favorite, Media.comments)
                .join(Deployment, Media.deployment_id == Deployment.id)
                .where(Deployment.project_id.in_(scope.ids)).order_by(Media.id))
+    seen = _Seen()
+
     def media_rows(m: pd.DataFrame) -> pd.DataFrame:
+        seen.capture.update(m["capture_method"].dropna().unique())
         return pd.DataFrame({
             "mediaID": scope.ids_with_prefix(m["project_id"], m["source_id"]),
             "deploymentID": m["deployment_id"].map(dep_ids),
@@ -257,6 +261,9 @@ def export_package(engine: Engine, out_dir: str | Path, partner: str | None = No
         if scope.single_partner:
             ind = ind.where(ind.notna(), o["ind_code"])
         media_ids = o["media_source"]
+        seen.levels.update(o["level"].dropna().unique())
+        seen.species.update(o["scientific_name"].dropna().unique())
+        seen.individuals = seen.individuals or bool(o["individual_id"].notna().any())
         return pd.DataFrame({
             "observationID": scope.ids_with_prefix(o["project_id"], o["source_id"]),
             "deploymentID": o["deployment_id"].map(dep_ids),
@@ -296,8 +303,8 @@ def export_package(engine: Engine, out_dir: str | Path, partner: str | None = No
         individuals.to_csv(out / "individuals.csv", index=False)
         result.rows[INDIVIDUALS_RESOURCE] = len(individuals)
 
-    descriptor = _descriptor(engine, scope, deps_out, result.rows)
-    (out / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False), encoding="utf-8")
+    descriptor = _descriptor(engine, scope, deps_out, result.rows, seen)
+    (out / "datapackage.json").write_text(strict_json(descriptor), encoding="utf-8")
     return result
 
 
@@ -326,45 +333,139 @@ def _individuals(engine: Engine, scope: _Scope) -> pd.DataFrame:
                          "partnerCodes": joint["aliases"]})
 
 
-def _descriptor(engine: Engine, scope: _Scope, deps: pd.DataFrame, rows: dict[str, int]) -> dict:
-    """The package descriptor: the partner's own metadata for a one-project export, else a joint one."""
-    if scope.single and isinstance(scope.projects["descriptor"].iloc[0], dict):
-        desc = copy.deepcopy(scope.projects["descriptor"].iloc[0])
+@dataclass
+class _Seen:
+    """What the exported rows show, so that the metadata states it truthfully."""
+
+    capture: set = field(default_factory=set)
+    levels: set = field(default_factory=set)
+    species: set = field(default_factory=set)
+    individuals: bool = False
+
+
+SAMPLING_DESIGNS = ("simpleRandom", "systematicRandom", "clusteredRandom", "experimental", "targeted",
+                    "opportunistic")
+_INVENTED = {"bigcats"}  # contributor titles bigcats once wrote itself; never a real contributor
+
+
+def finite(value: object) -> object:
+    """A JSON value with every NaN, NaT and infinity removed (dict entries dropped, list items kept as null)."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            v = finite(v)
+            if v is not None:
+                out[k] = v
+        return out
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is pd.NaT or (isinstance(value, str) and value in ("NaT", "NaN", "nan")):
+        return None
+    return value
+
+
+def strict_json(obj: object) -> str:
+    """JSON that strict parsers read: no NaN, Infinity or NaT anywhere (refuses rather than writes one)."""
+    return json.dumps(finite(obj), indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def coverage(longitude: pd.Series, latitude: pd.Series, starts: pd.Series, ends: pd.Series) -> dict:
+    """`spatial` and `temporal` from the rows that have them (omitted when none has): never NaN or NaT."""
+    out: dict = {}
+    lon = pd.to_numeric(longitude, errors="coerce")
+    lat = pd.to_numeric(latitude, errors="coerce")
+    ok = lon.notna() & lat.notna() & lon.between(-180, 180) & lat.between(-90, 90)
+    if ok.any():
+        x0, y0, x1, y1 = (float(lon[ok].min()), float(lat[ok].min()), float(lon[ok].max()), float(lat[ok].max()))
+        ring = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
+        out["spatial"] = {"type": "Polygon", "bbox": [x0, y0, x1, y1], "coordinates": [ring]}
+    start = pd.Series(starts, dtype=object).dropna().astype(str).str[:10]
+    end = pd.Series(ends, dtype=object).dropna().astype(str).str[:10]
+    start, end = start[start.str.match(r"^\d{4}-\d{2}-\d{2}$")], end[end.str.match(r"^\d{4}-\d{2}-\d{2}$")]
+    if len(start) and len(end):
+        out["temporal"] = {"start": start.min(), "end": end.max()}
+    return out
+
+
+def _descriptor(engine: Engine, scope: _Scope, deps: pd.DataFrame, rows: dict[str, int], seen: _Seen) -> dict:
+    """The package descriptor: the partner's own metadata for a one-project export, else a joint one; coverage,
+    taxa, observation levels, capture methods and contributors stated from what is exported, nothing invented."""
+    with engine.connect() as conn:
+        names = conn.execute(select(Partner.code, Partner.name)
+                             .where(Partner.code.in_(scope.projects["partner"].unique().tolist()))).all()
+    own = scope.projects["descriptor"].iloc[0] if scope.single else None
+    if isinstance(own, dict):
+        desc = copy.deepcopy(finite(own))
     else:
-        with engine.connect() as conn:
-            names = conn.execute(select(Partner.code, Partner.name)
-                                 .where(Partner.code.in_(scope.projects["partner"].unique().tolist()))).all()
         desc = {
             "name": "bigcats-joint-export",
             "title": "Joint export of " + ", ".join(n for _, n in names),
-            "contributors": [{"title": n, "role": "rightsHolder"} for _, n in names],
             "licenses": [{"name": "CC-BY-4.0", "scope": "data"}, {"name": "CC-BY-4.0", "scope": "media"}],
-            "project": {"title": "bigcats joint export", "samplingDesign": "systematicRandom",
-                        "captureMethod": ["activityDetection"], "individualAnimals": True,
-                        "observationLevel": ["event"]},
+            "project": {"title": "bigcats joint export"},
         }
+    desc.pop("bigcats:upgradedFrom", None)
     desc["profile"] = PROFILE_URL
     desc["created"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     desc.setdefault("sources", [])
     if not any(s.get("title") == "bigcats" for s in desc["sources"]):
         desc["sources"].append({"title": "bigcats", "version": __version__})
+
+    contributors = [c for c in desc.get("contributors", []) if isinstance(c, dict)
+                    and c.get("title") not in _INVENTED]
+    if not any(c.get("role") == "rightsHolder" for c in contributors):
+        # The partners whose data this is hold its rights; a package bigcats wrote from files names nobody else.
+        contributors += [{"title": n, "role": "rightsHolder"} for _, n in names if n]
+    desc["contributors"] = contributors
+
+    project = desc.get("project") if isinstance(desc.get("project"), dict) else {}
+    project.setdefault("title", desc.get("title") or "camera-trap survey")
+    levels = sorted(seen.levels & {"media", "event"})
+    if levels:
+        project["observationLevel"] = levels
+    else:
+        project.pop("observationLevel", None)
+    capture = sorted(seen.capture & {"activityDetection", "timeLapse"})
+    if capture:
+        project["captureMethod"] = capture
+    else:
+        project.pop("captureMethod", None)
+    # Older bigcats wrote a made-up design into packages it built from partners' files (with itself as the only
+    # contributor); a design is kept only when the partner's own metadata states it.
+    invented = isinstance(own, dict) and any(isinstance(c, dict) and c.get("title") in _INVENTED
+                                             for c in own.get("contributors", []))
+    if project.get("samplingDesign") not in SAMPLING_DESIGNS or not isinstance(own, dict) or invented:
+        project.pop("samplingDesign", None)  # unknown: omitted rather than invented
+    if invented:
+        desc.pop("licenses", None)  # likewise a licence nobody chose
+    project["individualAnimals"] = bool(seen.individuals)
+    desc["project"] = project
+
+    desc.pop("spatial", None)
+    desc.pop("temporal", None)
     if not deps.empty:
-        desc["spatial"] = desc.get("spatial") or {
-            "type": "Polygon",
-            "bbox": [float(deps["longitude"].min()), float(deps["latitude"].min()),
-                     float(deps["longitude"].max()), float(deps["latitude"].max())],
-        }
-        desc["temporal"] = desc.get("temporal") or {"start": deps["deploymentStart"].min()[:10],
-                                                    "end": deps["deploymentEnd"].max()[:10]}
-    if not desc.get("taxonomic"):
-        with engine.connect() as conn:
-            sp = conn.execute(select(Species.scientific_name, Species.name_en, Species.name_ru, Species.name_zh,
-                                     Species.name_mn).order_by(Species.scientific_name)).all()
-        desc["taxonomic"] = [
-            {"scientificName": s, "vernacularNames": {k: v for k, v in
-                                                      (("eng", en), ("rus", ru), ("zho", zh), ("mon", mn)) if v}}
-            for s, en, ru, zh, mn in sp
-        ]
+        desc.update(coverage(deps["longitude"], deps["latitude"], deps["deploymentStart"], deps["deploymentEnd"]))
+
+    # Only the taxa the exported observations hold, with the partner's own entries where it gave them.
+    given = {t.get("scientificName"): t for t in desc.get("taxonomic", []) if isinstance(t, dict)}
+    with engine.connect() as conn:
+        sp = conn.execute(select(Species.scientific_name, Species.rank, Species.name_en, Species.name_ru,
+                                 Species.name_zh, Species.name_mn)
+                          .where(Species.scientific_name.in_(sorted(seen.species)))
+                          .order_by(Species.scientific_name)).all() if seen.species else []
+    taxonomic = []
+    for s, rank, en, ru, zh, mn in sp:
+        entry = dict(given.get(s) or {"scientificName": s})
+        entry.pop("taxonIDReference", None)
+        if rank and "taxonRank" not in entry:
+            entry["taxonRank"] = rank
+        names_given = entry.get("vernacularNames") if isinstance(entry.get("vernacularNames"), dict) else {}
+        ours = {k: v for k, v in (("eng", en), ("rus", ru), ("zho", zh), ("mon", mn)) if v}
+        if ours or names_given:
+            entry["vernacularNames"] = {**ours, **names_given}
+        taxonomic.append(entry)
+    desc["taxonomic"] = taxonomic
     resources = [
         {"name": name, "path": f"{name}.csv", "profile": "tabular-data-resource", "format": "csv",
          "mediatype": "text/csv", "encoding": "utf-8", "schema": SCHEMA_URL.format(name)}
@@ -381,7 +482,7 @@ def _descriptor(engine: Engine, scope: _Scope, deps: pd.DataFrame, rows: dict[st
                                          "shared transboundary catalogue code (catalogueID)."})
     # Keep the partner's own extra resources (other than the ones bigcats writes itself).
     for res in desc.get("resources", []):
-        if res.get("name") not in {r["name"] for r in resources} and "data" in res:
+        if isinstance(res, dict) and res.get("name") not in {r["name"] for r in resources} and "data" in res:
             resources.append(res)
     desc["resources"] = resources
     return desc

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 
 from bigcats import __version__
-from bigcats.exchange.camtrapdp.exporter import PROFILE_URL, SCHEMA_URL, exif_with_hash
+from bigcats.exchange.camtrapdp.exporter import PROFILE_URL, SCHEMA_URL, coverage, exif_with_hash, strict_json
 from bigcats.exchange.camtrapdp.package import INDIVIDUALS_RESOURCE, OUTAGES_RESOURCE, table_schema
 from bigcats.exchange.camtrapdp.timefmt import format_local
 
@@ -84,26 +83,30 @@ def write_package(out: str | Path, deployments: pd.DataFrame, media: pd.DataFram
                           "description": "Individuals: the partner's own code (individualID), and the shared "
                                          "transboundary catalogue code (catalogueID) where known."})
     species = sorted(observations["scientificName"].dropna().unique()) if "scientificName" in observations else []
-    starts = pd.to_datetime(deployments["deploymentStart"])
-    ends = pd.to_datetime(deployments["deploymentEnd"])
+    levels = sorted(set(o["observationLevel"].dropna()) & {"media", "event"}) if "observationLevel" in o else []
+    capture = sorted(set(m["captureMethod"].dropna()) & {"activityDetection", "timeLapse"}) \
+        if "captureMethod" in m else []
+    project: dict = {"title": (metadata or {}).get("title") or "camera-trap survey",
+                     "individualAnimals": bool("individualID" in o and o["individualID"].notna().any())}
+    # Only what the data shows: the sampling design is not known from files, so it is not stated.
+    if levels:
+        project["observationLevel"] = levels
+    if capture:
+        project["captureMethod"] = capture
     descriptor = {
         "profile": PROFILE_URL,
         "name": "bigcats-package",
         "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "contributors": [{"title": "bigcats", "role": "publisher"}],
         "sources": [{"title": "bigcats", "version": __version__}],
-        "licenses": [{"name": "CC-BY-4.0", "scope": "data"}, {"name": "CC-BY-4.0", "scope": "media"}],
-        "project": {"title": "camera-trap survey", "samplingDesign": "systematicRandom",
-                    "captureMethod": ["activityDetection"], "individualAnimals": True,
-                    "observationLevel": ["event"]},
-        "spatial": {"type": "Polygon", "bbox": [float(deployments["longitude"].min()),
-                                                float(deployments["latitude"].min()),
-                                                float(deployments["longitude"].max()),
-                                                float(deployments["latitude"].max())]},
-        "temporal": {"start": str(starts.min().date()), "end": str(ends.max().date())},
+        "project": project,
+        **coverage(deployments["longitude"] if "longitude" in deployments else pd.Series(dtype=float),
+                   deployments["latitude"] if "latitude" in deployments else pd.Series(dtype=float),
+                   deps["deploymentStart"], deps["deploymentEnd"]),
         "taxonomic": [{"scientificName": s} for s in species],
     }
-    descriptor.update(metadata or {})
+    metadata = dict(metadata or {})
+    project.update(metadata.pop("project", None) or {})  # what the caller knows (e.g. the design) is added
+    descriptor.update(metadata)
     descriptor["resources"] = resources
-    (out / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False), encoding="utf-8")
+    (out / "datapackage.json").write_text(strict_json(descriptor), encoding="utf-8")
     return out
