@@ -72,6 +72,40 @@ def export_camtrap_dp(
     emit(result.to_dict(), as_json)
 
 
+@export_app.command("dwc")
+def export_dwc(
+    out: Annotated[Path, typer.Argument(help="The Darwin Core Archive to write, e.g. occurrences.zip.")],
+    partner: Annotated[str | None, typer.Option(help="Only this partner's data.")] = None,
+    project: Annotated[str | None, typer.Option(help="Only this project (its package id or name).")] = None,
+    species: Annotated[list[str] | None, typer.Option(help="Only these scientific names (repeat the option).")]
+    = None,
+    observation_level: Annotated[str | None, typer.Option(help="event or media (default: events where a project "
+                                                          "has them)")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Export animal observations as a Darwin Core Archive for GBIF (occurrences, media, meta.xml, eml.xml).
+
+    Locations are published as the public may see them: stations where a sensitive species was recorded are
+    generalised to 10 km cells.
+    """
+    import zipfile
+
+    from bigcats.exchange.dwc import export_dwca
+    from bigcats.store.db import open_store
+
+    if observation_level not in (None, "event", "media"):
+        fail(f"--observation-level: event or media, not {observation_level!r}")
+    try:
+        path = export_dwca(open_store(db), out, partner=partner, project=project, species=species,
+                           observation_level=observation_level)
+    except LookupError as exc:
+        fail(str(exc), 1)
+    with zipfile.ZipFile(path) as zf:
+        rows = {n: max(0, zf.read(n).count(b"\n") - 1) for n in ("occurrence.csv", "multimedia.csv")}
+    emit({"path": str(path), "occurrences": rows["occurrence.csv"], "media": rows["multimedia.csv"]}, as_json)
+
+
 def validate(
     path: Annotated[Path, typer.Argument(help="Package folder, its datapackage.json, or a .zip.")],
     frictionless: Annotated[bool, typer.Option(help="Also run frictionless' own validation.")] = False,
