@@ -37,7 +37,7 @@ def import_camtrap_dp(
     for note in result.notes if not as_json else ():
         from bigcats.cli.common import console
 
-        console.print(f"note: {note}", highlight=False)
+        console.print(f"note: {note}", highlight=False, soft_wrap=True)
     emit(result.to_dict(), as_json, human=_added_table(result.to_dict()))
 
 
@@ -124,16 +124,16 @@ def validate(
     else:
         from bigcats.cli.common import console
 
-        console.print(f"[bold]{'valid' if result['valid'] else 'INVALID'}[/] {path}", highlight=False)
+        console.print(f"[bold]{'valid' if result['valid'] else 'INVALID'}[/] {path}", highlight=False, soft_wrap=True)
         for note in result["notes"]:
-            console.print(f"note: {note}", highlight=False)
+            console.print(f"note: {note}", highlight=False, soft_wrap=True)
         for p in result["problem_lines"][:SHOWN]:
-            console.print(p, highlight=False, markup=False)
+            console.print(p, highlight=False, markup=False, soft_wrap=True)
         if result["total"] > SHOWN:
             console.print(f"... and {result['total'] - SHOWN:,} more problem(s) ({result['rest']})",
-                          highlight=False, markup=False)
+                          highlight=False, markup=False, soft_wrap=True)
         for w in result["warning_lines"][:10]:
-            console.print(f"warning: {w}", highlight=False, markup=False)
+            console.print(f"warning: {w}", highlight=False, markup=False, soft_wrap=True)
         if len(result["warnings"]) > 10:
             console.print(f"... and {len(result['warnings']) - 10:,} more warning(s) (--json lists them all)",
                           highlight=False)

@@ -216,7 +216,7 @@ def _ints(d: pd.DataFrame, name: str) -> list:
     if name not in d:
         return [None] * len(d)
     v = pd.to_numeric(d[name], errors="coerce")
-    return [None if pd.isna(x) else int(x) for x in v.tolist()]
+    return v.round().astype("Int64").to_numpy(dtype=object, na_value=None).tolist()  # vectorised, not per value
 
 
 def write_outages(conn: Connection, dep_ids: dict[str, int], outages: pd.DataFrame) -> None:
@@ -297,7 +297,9 @@ class MediaKeys:
             hit = self.hashes[pos] == h
             vals = np.where(hit, self.ids[pos], -1)
             out[present.to_numpy()] = vals
-        return [None if v < 0 else int(v) for v in out.tolist()]
+        obj = out.astype(object)
+        obj[out < 0] = None
+        return obj.tolist()
 
 
 def ensure_individuals(conn: Connection, partner_id: int, pairs: pd.DataFrame) -> dict[tuple[int, str], int]:
@@ -356,12 +358,16 @@ def write_observations(conn: Connection, dep_ids: dict[str, int], media_keys: Me
 
     dep_map = pd.Series(dep_ids)
     species = obs["scientificName"].map(species_ids) if "scientificName" in obs else pd.Series([None] * n)
-    species_list = [None if pd.isna(v) else int(v) for v in species.tolist()]
-    ind_codes = obs["individualID"] if "individualID" in obs else pd.Series([None] * n, index=obs.index)
-    individuals = [
-        individual_ids.get((s, c)) if s is not None and isinstance(c, str) and c else None
-        for s, c in zip(species_list, ind_codes.tolist(), strict=True)
-    ]
+    species_list = pd.to_numeric(species, errors="coerce").astype("Int64").to_numpy(
+        dtype=object, na_value=None).tolist()
+    ind_codes = obs["individualID"] if "individualID" in obs else None
+    if ind_codes is None or not ind_codes.notna().any() or not individual_ids:
+        individuals = [None] * n  # the common case: no individual recognised in this chunk
+    else:
+        individuals = [
+            individual_ids.get((s, c)) if s is not None and isinstance(c, str) and c else None
+            for s, c in zip(species_list, ind_codes.tolist(), strict=True)
+        ]
     media = media_keys.lookup(obs["mediaID"]) if (media_keys is not None and "mediaID" in obs) else [None] * n
     cls_ts = obs["classificationTimestamp_raw"] if "classificationTimestamp_raw" in obs else None
     insert_ignore(conn, "observation", OBSERVATION_COLUMNS, {
