@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 from pyarrow import csv as pa_csv
 
-from bigcats.exchange.camtrapdp.legacy import CURRENT_VERSIONS, Upgrade, declared_version, is_legacy
+from bigcats.exchange.camtrapdp.legacy import Upgrade, declared_version, is_legacy
 from bigcats.problems import DataError, Problem, ProblemList
 
 SCHEMA_DIR = Path(__file__).with_name("schemas")
@@ -186,8 +186,9 @@ class Package:
         except (pa.ArrowInvalid, pa.ArrowException, UnicodeDecodeError, OSError, zipfile.BadZipFile) as exc:
             text = str(exc)
             if "straddling" in text or "block" in text.lower():
+                exceptions = ", ".join(f"{k} {v:,}" for k, v in MAX_FIELD_CHARS_BY_NAME.items())
                 message = (f"a row longer than {block >> 20} MiB after row {row - 1}: cells are limited to "
-                           f"{MAX_FIELD_CHARS:,} characters ({', '.join(f'{k} {v:,}' for k, v in MAX_FIELD_CHARS_BY_NAME.items())})")
+                           f"{MAX_FIELD_CHARS:,} characters ({exceptions})")
                 code = "field-too-large"
             else:
                 message = f"cannot parse the CSV after row {row - 1}: {text.splitlines()[0] if text else exc!r}"
@@ -260,7 +261,8 @@ def open_package(path: str | Path) -> Package:
     path = Path(path)
     if not path.exists():
         raise _reject("missing-file", "no such file or folder", str(path))
-    if path.is_file() and (path.suffix.lower() == ".zip" or zipfile.is_zipfile(path) and path.suffix.lower() != ".json"):
+    suffix = path.suffix.lower()
+    if path.is_file() and (suffix == ".zip" or (suffix != ".json" and zipfile.is_zipfile(path))):
         try:
             archive = zipfile.ZipFile(path)
             names = [n for n in archive.namelist() if n.endswith("datapackage.json")]
