@@ -95,7 +95,7 @@ def export_dwc(
     from bigcats.store.db import open_store
 
     if observation_level not in (None, "event", "media"):
-        fail(f"--observation-level: event or media, not {observation_level!r}")
+        fail(f"--observation-level: event or media, not {observation_level!r}", 2)
     try:
         path = export_dwca(open_store(db), out, partner=partner, project=project, species=species,
                            observation_level=observation_level)
@@ -124,7 +124,8 @@ def validate(
     else:
         from bigcats.cli.common import console
 
-        console.print(f"[bold]{'valid' if result['valid'] else 'INVALID'}[/] {path}", highlight=False, soft_wrap=True)
+        verdict = "valid" if result["valid"] else "INVALID"
+        console.print(f"[bold]{verdict}[/] {path}", highlight=False, soft_wrap=True)
         for note in result["notes"]:
             console.print(f"note: {note}", highlight=False, soft_wrap=True)
         for p in result["problem_lines"][:SHOWN]:
