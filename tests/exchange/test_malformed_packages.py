@@ -4,7 +4,7 @@ naming file, row and field, exit code 1, and the database exactly as before.
 Each case breaks a copy of the official Camtrap DP example (real data) in one way a partner's file has been seen
 broken: a descriptor in UTF-16, `resources` that is not a list, a path that is a number, a zip without a table it
 names, a `.zip` that is not a zip, ragged CSV rows, JSON that is not an object, NaN in JSON, cells over the size
-limits, a duplicated key.
+limits, a duplicated key, a byte that is not UTF-8 in row 300.
 """
 
 from __future__ import annotations
@@ -132,9 +132,18 @@ def duplicate_key(example, tmp):
                     "value": obs.loc[3, "observationID"], "message": "already in row 5"}
 
 
+def invalid_utf8_in_a_row(example, tmp):
+    folder = _copy(example, tmp / "p")
+    lines = (folder / "observations.csv").read_bytes().split(b"\n")
+    assert b"animal" in lines[299]
+    lines[299] = lines[299].replace(b"animal", b"anim\xffal", 1)  # row 300 (the header is row 1)
+    (folder / "observations.csv").write_bytes(b"\n".join(lines))
+    return folder, {"file": "observations.csv", "code": "unreadable-table", "row": 300}
+
+
 CASES: dict[str, Callable] = {f.__name__: f for f in (
     utf16, resources_not_a_list, path_is_a_number, zip_lacks_a_table, zip_that_is_not_a_zip, ragged_rows,
-    not_an_object, nan_in_json, huge_cell, row_over_the_block, duplicate_key)}
+    not_an_object, nan_in_json, huge_cell, row_over_the_block, duplicate_key, invalid_utf8_in_a_row)}
 
 
 @pytest.fixture

@@ -191,12 +191,45 @@ class Package:
                            f"{MAX_FIELD_CHARS:,} characters ({exceptions})")
                 code = "field-too-large"
             else:
-                message = f"cannot parse the CSV after row {row - 1}: {text.splitlines()[0] if text else exc!r}"
                 code = "unreadable-table"
+                found = self._locate_unreadable(rel, encoding)
+                if found is not None:  # the parser only knows the block; the row is found by reading it again
+                    row, why = found
+                    message = f"cannot read this row: {why}"
+                else:
+                    message = f"cannot parse the CSV after row {row - 1}: {text.splitlines()[0] if text else exc!r}"
             raise DataError([Problem(code, message, file=rel, row=row)], "package") from exc
         if ragged and self.problems is None:
             raise DataError([Problem("ragged-row", "a row has a different number of fields than the header",
                                      file=rel, row=r if r > 0 else None) for r in ragged], "package")
+
+    def _locate_unreadable(self, rel: str, encoding: str) -> tuple[int, str] | None:
+        """The row number (header = 1) and reason of the first row that cannot be decoded or parsed, read again
+        line by line with Python's csv module (only after pyarrow has refused the file, so speed does not matter)."""
+        codec = "utf-8-sig" if encoding == "utf8" else encoding
+        if codec.replace("_", "-").startswith("utf-16"):
+            return None  # line-by-line reading does not apply to two-byte encodings
+        records = 0
+        physical = 0
+
+        def lines():
+            nonlocal physical
+            with self.open_binary(rel) as fh:
+                for raw in fh:
+                    physical += 1
+                    yield raw.decode(codec if physical == 1 else codec.replace("-sig", ""))
+
+        try:
+            for _ in csv.reader(lines(), strict=True):
+                records += 1
+        except UnicodeDecodeError as exc:
+            return records + 1, f"not valid {encoding.upper().replace('UTF8', 'UTF-8')} (byte {exc.start} of line " \
+                f"{physical}: {exc.object[max(0, exc.start - 10):exc.start + 10]!r})"
+        except csv.Error as exc:
+            return records + 1, f"{exc} (line {physical})"
+        except (OSError, zipfile.BadZipFile):
+            return None
+        return None
 
     def close(self) -> None:
         """Release the archive, if any."""
