@@ -171,3 +171,21 @@ def test_ingested_camtrapr_survey_to_darwin_core(shared_data, sqlite_url, tmp_pa
     assert (occ["rightsHolder"] == "CTR").all()
     # The photos are local files: no path leaves the machine.
     assert (got["multimedia.csv"]["accessURI"] == "").all() and len(got["multimedia.csv"]) == n
+
+
+def test_a_scope_sees_only_its_rows_and_exact_places_only_where_entitled(sqlite_url, example, tmp_path):
+    from bigcats.web.visibility import PUBLIC, Access, Caller, Scope
+
+    engine = open_store(sqlite_url)
+    import_package(engine, example, "INBO")
+    import_package(engine, example, "OTHER")
+    with engine.begin() as conn:
+        conn.execute(text("update species set sensitive = :t where scientific_name = 'Anas platyrhynchos'"),
+                     {"t": True})
+        ids = dict(conn.execute(text("select code, id from partner")).all())
+    member = Scope(Caller(user_id=1, roles={ids["INBO"]: "viewer"}), {ids["INBO"]: Access(None, True)})
+    occ = _read(export_dwca(engine, tmp_path / "member.zip", visibility_scope=member))["occurrence.csv"]
+    assert len(occ) == 29  # INBO's rows only, none of OTHER's
+    assert not occ["dataGeneralizations"].str.contains("generalised").any()  # a member sees its exact places
+    public = _read(export_dwca(engine, tmp_path / "public.zip", visibility_scope=Scope(PUBLIC, {})))
+    assert len(public["occurrence.csv"]) == 0  # the public with no agreement sees nothing

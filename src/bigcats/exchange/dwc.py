@@ -175,8 +175,9 @@ def export_dwca(engine_or_store, out_path: str | Path, *, partner: str | None = 
 
     `engine_or_store` is an engine or a database URL; `partner`/`project` choose what (as for the Camtrap DP
     export), `species` keeps only these scientific names; `observation_level` ("event" or "media") overrides the
-    per-project choice. Locations are those the public may see unless `visibility_scope` (a
-    `bigcats.web.visibility.Scope`) says otherwise. Raises LookupError when nothing matches.
+    per-project choice. Locations are those the public may see; with `visibility_scope` (a
+    `bigcats.web.visibility.Scope`, e.g. for the web's downloads) only the rows that scope may see are written, at
+    the precision it may see them. Raises LookupError when nothing matches.
     """
     engine = _engine(engine_or_store)
     scope = _Scope(engine, partner, project)
@@ -193,8 +194,9 @@ def export_dwca(engine_or_store, out_path: str | Path, *, partner: str | None = 
                 Observation.comments, Observation.tags, Observation.classification_method,
                 Observation.classified_by, Observation.classification_timestamp,
                 Observation.classification_probability, Species.scientific_name, Individual.code.label("organism"),
-                Deployment.project_id)
+                Deployment.project_id, Project.partner_id.label("_partner_id"), Observation.species_id)
          .join(Deployment, Observation.deployment_id == Deployment.id)
+         .join(Project, Deployment.project_id == Project.id)
          .join(Species, Observation.species_id == Species.id)
          .outerjoin(Individual, Observation.individual_id == Individual.id)
          .where(Deployment.project_id.in_(scope.ids), Observation.type == "animal"))
@@ -204,6 +206,11 @@ def export_dwca(engine_or_store, out_path: str | Path, *, partner: str | None = 
         obs = pd.DataFrame(conn.execute(q).mappings().all())
     if obs.empty:
         obs = pd.DataFrame(columns=[c.name for c in q.selected_columns])
+    if visibility_scope is not None and len(obs):
+        # A signed-in caller (the web's downloads) gets only the partners and species it may see.
+        from bigcats.web.visibility import row_mask
+
+        obs = obs[row_mask(visibility_scope, obs["_partner_id"], obs["species_id"])]
     # One observation level per project: the requested one, else events where the project has them.
     if observation_level:
         chosen = {pid: observation_level for pid in scope.ids}
@@ -211,6 +218,11 @@ def export_dwca(engine_or_store, out_path: str | Path, *, partner: str | None = 
         has_event = set(obs.loc[obs["level"] == "event", "project_id"]) if len(obs) else set()
         chosen = {pid: "event" if pid in has_event else "media" for pid in scope.ids}
     obs = obs[obs["level"] == obs["project_id"].map(chosen)].copy()
+    if obs.empty:  # nothing to publish: an archive with the headers only, still valid
+        occurrence = pd.DataFrame(columns=[name for name, _ in OCCURRENCE_TERMS])
+        multimedia = pd.DataFrame(columns=[name for name, _ in MULTIMEDIA_TERMS])
+        _write_archive(out, occurrence, multimedia, _eml(scope, meta, occurrence, partner_names))
+        return out
     obs["occurrenceID"] = scope.ids_with_prefix(obs["project_id"], obs["source_id"])
 
     d = deps.set_index("deployment_db_id") if not deps.empty else pd.DataFrame()
