@@ -251,3 +251,4 @@ from bigcats.store import models_access  # noqa: E402, F401
 from bigcats.store import models_sync  # noqa: E402, F401
 from bigcats.store import models_identify  # noqa: E402, F401
 from bigcats.store import models_layers  # noqa: E402, F401
+from bigcats.store import models_field  # noqa: E402, F401
