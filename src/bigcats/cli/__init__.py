@@ -12,6 +12,7 @@ from bigcats.cli import (
     census,
     demo,
     exchange,
+    forms,
     identify,
     ingest,
     layers,
@@ -58,6 +59,7 @@ app.add_typer(identify.app, name="identify")
 app.add_typer(sync.app, name="exchange")
 app.add_typer(layers.app, name="layers")
 app.add_typer(catalogue.app, name="catalogue")
+app.add_typer(forms.app, name="forms")
 
 
 def main() -> None:

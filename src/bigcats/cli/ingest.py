@@ -29,8 +29,8 @@ def default_manifest(source: Path) -> Path:
 def ingest(
     source: Annotated[Path, typer.Argument(help="Folder, table, JSON or package to read.")],
     partner: Annotated[str, typer.Option("--partner", help="Partner code (whose data this is).")],
-    format: Annotated[str | None, typer.Option("--format", help=f"One of {', '.join(FORMATS)}; detected if not "
-                                               "given.")] = None,
+    format: Annotated[str | None, typer.Option("--format", help=f"One of {', '.join(FORMATS)}, odk (form "
+                                               "submissions); detected if not given.")] = None,
     pattern: Annotated[str | None, typer.Option("--pattern", help="Path pattern, e.g. '{station}/{species}/*' or "
                                                 "'{station}__{date}__{time}*'.")] = None,
     utc_offset: Annotated[str | None, typer.Option("--utc-offset", help="Cameras' clock offset: +10:00, 480, "
@@ -48,11 +48,22 @@ def ingest(
     no_manifest: Annotated[bool, typer.Option("--no-manifest", help="Re-read every photo.")] = False,
     country: Annotated[str | None, typer.Option("--country", help="ISO3 country side of the partner's stations, "
                                                 "e.g. RUS.")] = None,
+    census_dir: Annotated[Path | None, typer.Option("--census-dir", help="Field forms: write the track census's "
+                                                    "routes, surveys and crossings here.")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Read a partner's data in its own format into the database, with an intake report kept beside it."""
     fmt = format
+    from bigcats.fieldforms.exports import looks_like_form_export
+
+    if fmt == "odk" or (fmt is None and looks_like_form_export(source)):
+        from bigcats.fieldforms.store import ingest_forms
+        from bigcats.store.db import open_store
+
+        out = ingest_forms(open_store(db), source, partner, census_dir=census_dir, country=country)
+        emit(out.to_dict(), as_json, human=out.summary())
+        return
     options = {}
     if pattern:
         options["pattern"] = pattern

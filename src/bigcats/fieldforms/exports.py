@@ -280,3 +280,25 @@ def _from_json(text: str, name: str, media: set[str]) -> list[Submission]:
         sub.attachments = sorted(_referenced(sub) & (media | attached))
         subs.append(sub)
     return subs
+
+
+def looks_like_form_export(path: str | Path) -> bool:
+    """Whether a file or folder holds submissions of bigcats' forms (by table names or the forms' fields)."""
+    path = Path(path)
+    forms = {f.form_id for f in all_forms()}
+    try:
+        if path.is_dir():
+            return any(p.stem in forms for p in path.glob("*.csv"))
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                return any(Path(n).stem in forms for n in zf.namelist())
+        if path.suffix.lower() == ".json" and path.stat().st_size < 512 * 1024 * 1024:
+            data = json.loads(path.read_text(encoding="utf-8-sig"))
+            items = data.get("results", data.get("value")) if isinstance(data, dict) else data
+            if isinstance(items, list) and items and isinstance(items[0], dict):
+                flat: dict = {}
+                _flatten(items[0], flat, {})
+                return items[0].get("_xform_id_string") in forms or _guess_form(flat) is not None
+    except (OSError, ValueError, zipfile.BadZipFile):
+        return False
+    return False
