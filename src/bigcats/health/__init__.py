@@ -1,0 +1,1 @@
+"""Camera health from the photos themselves: clock faults, silent cameras, false triggers, broken infrared."""

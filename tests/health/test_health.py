@@ -1,0 +1,135 @@
+"""Camera health: photo folders made here with each fault; the check finds every fault and nothing on a healthy
+camera; confirmed findings become outages and clock corrections in the store, once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from PIL import Image
+
+from bigcats.health.checks import check_cameras
+from bigcats.intake.frames import SurveyFrames
+from bigcats.intake.images import read_image_folder
+
+SETUP = datetime(2025, 6, 1, 10, 0)  # local (+10:00)
+RETRIEVAL = datetime(2025, 7, 31, 12, 0)
+DAYS = 60
+
+
+def _jpeg(path: Path, local: datetime) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    exif = Image.Exif()
+    exif[0x010E] = path.as_posix()[-40:]  # every photo's bytes differ, as real ones do (media ids are hashes)
+    exif.get_ifd(0x8769)[36867] = local.strftime("%Y:%m:%d %H:%M:%S")
+    Image.new("RGB", (8, 8), (40, 90, 40)).save(path, "JPEG", exif=exif.tobytes(), quality=50)
+
+
+def _normal_times(hours=(2, 11, 20), skip=lambda d: False):
+    return [SETUP.replace(hour=0) + timedelta(days=d, hours=h) for d in range(DAYS) for h in hours
+            if not skip(d) and SETUP <= SETUP.replace(hour=0) + timedelta(days=d, hours=h) <= RETRIEVAL]
+
+
+def _station(root: Path, name: str, times: list[datetime]) -> None:
+    for i, t in enumerate(times, start=1):
+        _jpeg(root / name / f"IMG{i:05d}.JPG", t)
+
+
+FAULTS = {
+    "healthy": lambda: _normal_times(),
+    "reset": lambda: (lambda t: t[:100] + [datetime(2000, 1, 1) + (x - t[100]) for x in t[100:]])(_normal_times()),
+    "wrongyear": lambda: [t.replace(year=2026) for t in _normal_times()],
+    "backwards": lambda: (lambda t: t[:80] + [x - timedelta(days=3) for x in t[80:]])(_normal_times()),
+    "deadbattery": lambda: _normal_times(skip=lambda d: d >= DAYS - 20),
+    "latestart": lambda: _normal_times(skip=lambda d: d < 10),
+    "knocked": lambda: _normal_times(skip=lambda d: 25 <= d < 45),
+    "glare": lambda: sorted(_normal_times() + [SETUP.replace(hour=6) + timedelta(days=d, seconds=40 * k)
+                                        for d in (20, 21) for k in range(260)]),
+    "noir": lambda: _normal_times(hours=(9, 12, 15)),
+}
+EXPECTED = {"healthy": set(), "reset": {"clock_jump"}, "wrongyear": {"clock_wrong"}, "backwards": {"clock_jump"},
+            "deadbattery": {"silent_end"}, "latestart": {"setup_mismatch"}, "knocked": {"long_gap"},
+            "glare": {"false_triggers"}, "noir": {"no_night"}}
+
+
+def _deployments(names):
+    return SurveyFrames.build(deployments=pd.DataFrame({
+        "deploymentID": names, "locationID": names, "latitude": 43.1, "longitude": 131.5,
+        "deploymentStart": pd.Timestamp(SETUP, tz="Etc/GMT-10").tz_convert("UTC"),
+        "deploymentEnd": pd.Timestamp(RETRIEVAL, tz="Etc/GMT-10").tz_convert("UTC"), "utcOffset": 600,
+        "partner": "t"})).deployments
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cards")
+    for name, make in FAULTS.items():
+        _station(root, name, make())
+    return root
+
+
+@pytest.fixture(scope="module")
+def frames(folder):
+    frames, _ = read_image_folder(folder, "t", pattern="{station}/*", stations=_deployments(list(FAULTS)),
+                                  workers=1)
+    return frames
+
+
+def test_each_fault_is_found_and_nothing_on_the_healthy_camera(frames):
+    findings = check_cameras(frames.deployments, frames.media)
+    found = {name: {f.kind for f in findings if f.deployment == name} for name in FAULTS}
+    assert found == EXPECTED
+
+
+def test_offers_fix_the_fault(frames):
+    findings = {(f.deployment, f.kind): f for f in check_cameras(frames.deployments, frames.media)}
+    reset = findings[("reset", "clock_jump")]
+    assert reset.fix == "clock" and reset.photos == len(FAULTS["reset"]()) - 100
+    assert abs(reset.offset_s - (datetime(2025, 6, 1) + timedelta(days=33, hours=11) - datetime(2000, 1, 1)
+                                 ).total_seconds()) < 86400
+    assert abs(findings[("backwards", "clock_jump")].offset_s - 3 * 86400) < 9 * 3600
+    wrong = findings[("wrongyear", "clock_wrong")]
+    assert abs(wrong.offset_s + 365 * 86400) < 86400
+    dead = findings[("deadbattery", "silent_end")]
+    assert 19 < (dead.end - dead.start).days + (dead.end - dead.start).seconds / 86400 < 21
+    knocked = findings[("knocked", "long_gap")]
+    assert 19 < (knocked.end - knocked.start).total_seconds() / 86400 < 21.1
+    assert len(findings[("glare", "false_triggers")].periods) == 2
+    nights = findings[("noir", "no_night")].periods
+    assert len(nights) == DAYS
+    hours = [(b - a).total_seconds() / 3600 for a, b in nights[1:-1]]
+    assert all(7 < h < 11 for h in hours)  # June nights in Primorye
+
+
+def test_apply_writes_outages_and_clock_corrections_once(frames, tmp_path):
+    from sqlalchemy import select
+
+    from bigcats.health.store import apply_findings, check_store
+    from bigcats.intake.report import IntakeReport
+    from bigcats.intake.store import store_intake
+    from bigcats.store.db import open_store, table_counts
+    from bigcats.store.models import DeploymentOutage, Media
+    from bigcats.store.models_field import ClockCorrection
+
+    engine = open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    store_intake(engine, frames, IntakeReport("cards", "images", "t"), "t", "cards", "images")
+    report = check_store(engine)
+    kinds = {(f["deployment_code"], f["kind"]) for f in report["findings"]}
+    assert kinds == {(n, k) for n, ks in EXPECTED.items() for k in ks}
+    keys = [f["key"] for f in report["findings"] if f["deployment_code"] in ("reset", "deadbattery")]
+    applied = apply_findings(engine, keys, confirmed_by="tester")
+    assert applied["outages"] == 1 and applied["clock_corrections"] == 1
+    with engine.connect() as conn:
+        reset_times = conn.execute(select(Media.timestamp_utc).where(Media.file_path.like("reset/%"))).scalars()
+        assert min(reset_times).year == 2025
+        assert conn.execute(select(ClockCorrection.confirmed_by)).scalar_one() == "tester"
+        assert len(conn.execute(select(DeploymentOutage)).all()) == 1
+    before = table_counts(engine)
+    again = apply_findings(engine, keys)
+    assert again["outages"] == 0 and again["clock_corrections"] == 0 and table_counts(engine) == before
+    after = {(f["deployment_code"], f["kind"]) for f in check_store(engine)["findings"]}
+    assert ("reset", "clock_jump") not in after and ("deadbattery", "silent_end") in after
+    with pytest.raises(Exception, match="no such finding"):
+        apply_findings(engine, ["nobody:clock_jump:20250101T000000"])
