@@ -133,3 +133,35 @@ def test_apply_writes_outages_and_clock_corrections_once(frames, tmp_path):
     assert ("reset", "clock_jump") not in after and ("deadbattery", "silent_end") in after
     with pytest.raises(Exception, match="no such finding"):
         apply_findings(engine, ["nobody:clock_jump:20250101T000000"])
+
+
+SAMPLE = Path("/work/shared/data/camtrapR-sample")
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="shared camtrapR sample not here")
+def test_camtrapr_sample_reports_station_a_problem_period(tmp_path):
+    """camtrapR's sample: StationA set up 2 April 2009 but photographs nothing until 10 April."""
+    from typer.testing import CliRunner
+
+    from bigcats.cli import app
+
+    db = f"sqlite:///{tmp_path / 'ct.db'}"
+    runner = CliRunner()
+    res = runner.invoke(app, ["ingest", str(SAMPLE / "inst/pictures/sample_images_species_tag"), "--partner", "ctr",
+                              "--stations", str(SAMPLE / "tables_csv/camtraps.csv"), "--utc-offset", "+08:00",
+                              "--utm-zone", "50N", "--pattern", "{station}/*", "--no-manifest", "--db", db, "--json"])
+    assert res.exit_code == 0, res.output
+    page = tmp_path / "health.html"
+    res = runner.invoke(app, ["health", "check", "--db", db, "--json", "--html", str(page)])
+    assert res.exit_code == 0, res.output
+    import json
+    report = json.loads(res.stdout)
+    assert [(f["deployment_code"], f["kind"]) for f in report["findings"]] == [("StationA", "setup_mismatch")]
+    f = report["findings"][0]
+    assert f["start"].startswith("2009-04-02") and f["end"].startswith("2009-04-09T21:07")  # 05:07 local, +08:00
+    html = page.read_text()
+    assert html.count("<svg") == 3 and "StationA" in html and "<script" not in html
+    res = runner.invoke(app, ["health", "apply", f["key"], "--db", db, "--json"])
+    assert res.exit_code == 0 and json.loads(res.stdout)["outages"] == 1
+    res = runner.invoke(app, ["health", "apply", "1:clock_jump:20090101T000000", "--db", db])
+    assert res.exit_code == 1 and "no such finding" in res.output

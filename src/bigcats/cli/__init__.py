@@ -13,6 +13,7 @@ from bigcats.cli import (
     demo,
     exchange,
     forms,
+    health,
     identify,
     ingest,
     layers,
@@ -60,6 +61,7 @@ app.add_typer(sync.app, name="exchange")
 app.add_typer(layers.app, name="layers")
 app.add_typer(catalogue.app, name="catalogue")
 app.add_typer(forms.app, name="forms")
+app.add_typer(health.app, name="health")
 
 
 def main() -> None:
