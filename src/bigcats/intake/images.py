@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from bigcats.intake.frames import SurveyFrames
-from bigcats.intake.jpeg import read_image_metadata
+from bigcats.intake.video import VIDEO_SUFFIXES, read_media_metadata
 from bigcats.intake.report import IntakeError, IntakeReport
 from bigcats.intake.stations import match_deployments
 from bigcats.intake.timezones import (
@@ -35,6 +35,7 @@ READER_WARNINGS = {
     "truncated-image": "JPEG has no end-of-image marker (truncated copy?); metadata kept",
     "bad-exif": "EXIF block is corrupt; time taken from XMP or the file name if possible",
     "no-exif": "photo has no EXIF block; time taken from XMP or the file name if possible",
+    "no-creation-time": "video has no creation_time in its container; time taken from the file name if possible",
 }
 _POOL_MIN_FILES = 200  # below this a process pool costs more than it saves
 
@@ -59,7 +60,7 @@ def compile_pattern(pattern: str) -> re.Pattern:
 
 
 def walk_files(root: Path) -> tuple[list[str], list[str]]:
-    """JPEG files and other files under root (relative POSIX paths, sorted); hidden files are left out."""
+    """Photos and videos, and other files, under root (relative POSIX paths, sorted); hidden files are left out."""
     jpegs, others = [], []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -68,7 +69,8 @@ def walk_files(root: Path) -> tuple[list[str], list[str]]:
             if name.startswith("."):
                 continue
             rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            (jpegs if Path(name).suffix.lower() in JPEG_SUFFIXES else others).append(rel)
+            suffix = Path(name).suffix.lower()
+            (jpegs if suffix in JPEG_SUFFIXES or suffix in VIDEO_SUFFIXES else others).append(rel)
     return jpegs, others
 
 
@@ -137,12 +139,12 @@ def _read_all(paths: list[str], workers: int | None, progress: bool):
     """Yield metadata records in order, read in a process pool when there are many files."""
     workers = workers or os.cpu_count() or 1
     if len(paths) < _POOL_MIN_FILES or workers == 1:
-        results = map(read_image_metadata, paths)
+        results = map(read_media_metadata, paths)
         yield from _with_progress(results, len(paths), progress)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
         chunk = max(1, min(256, len(paths) // (workers * 8)))
-        yield from _with_progress(pool.map(read_image_metadata, paths, chunksize=chunk), len(paths), progress)
+        yield from _with_progress(pool.map(read_media_metadata, paths, chunksize=chunk), len(paths), progress)
 
 
 def _with_progress(results, total: int, progress: bool):
@@ -207,7 +209,7 @@ def read_image_folder(root: str | Path, partner: str, pattern: str | None = None
                                    file=str(root), field="utcOffset")], str(root))
     meta, others = scan_images(root, workers=workers, manifest=manifest, progress=progress)
     for rel in (o for o in others if o not in ignore):
-        report.skip(rel, Problem("unsupported-file", "not a JPEG photo; not read (videos are not supported yet)",
+        report.skip(rel, Problem("unsupported-file", "not a JPEG photo or a video (MP4, MOV, AVI); not read",
                                  file=rel))
     n_files = len(meta)
     n_cached = int(meta["cached"].sum()) if n_files else 0
@@ -349,10 +351,14 @@ def _media(meta: pd.DataFrame, report: IntakeReport, gap_s: float) -> tuple[pd.D
     m = meta[~dup]
     exif = m[["Make", "Model", "BodySerialNumber", "DateTimeOriginal", "OffsetTimeOriginal"]].astype(object)
     exif = exif.assign(hierarchicalSubject=m["hierarchicalSubject"], subject=m["subject"])
+    for col, key in (("duration_s", "bigcats:durationSeconds"), ("thumbnail", "bigcats:thumbnail")):
+        if col in m.columns:  # videos: their length and the representative frame's file
+            exif[key] = m[col].astype(object).where(m[col].notna(), None)
+    mediatype = m["mediatype"].fillna("image/jpeg") if "mediatype" in m.columns else "image/jpeg"
     media = pd.DataFrame({
         "mediaID": m["mediaID"], "deploymentID": m["deploymentID"], "captureMethod": "activityDetection",
         "timestamp": m["timestamp"], "filePath": m["rel"], "fileName": m["rel"].str.rsplit("/", n=1).str[-1],
-        "fileMediatype": "image/jpeg", "sha256": m["sha256"],
+        "fileMediatype": mediatype, "sha256": m["sha256"],
         "exifData": [json.dumps({k: v for k, v in r.items() if v is not None and v is not pd.NA and v != []},
                                 ensure_ascii=False) for r in exif.to_dict("records")],
     })

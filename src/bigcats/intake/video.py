@@ -1,0 +1,116 @@
+"""Camera-trap videos (MP4, MOV, AVI) as media: capture time from the container, duration, SHA-256 and a
+representative frame as a JPEG thumbnail, read with PyAV (FFmpeg's libraries, in its wheels).
+
+Capture time: the container's `creation_time` (format, then stream tags), else a date and time in the file name
+(`20251112_100312.mp4`, `2025-11-12 10-03-12.AVI`). Trail cameras write their own clock into `creation_time`
+(labelled UTC by the QuickTime convention, but set to local time on the camera, as their photos' EXIF is), so it is
+kept as the camera's clock time and localised with the deployment's offset like a photo's DateTimeOriginal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+from pathlib import Path
+
+VIDEO_SUFFIXES = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".avi": "video/x-msvideo"}
+NAME_TIME = re.compile(r"(?<!\d)(\d{4})[-_.]?(\d{2})[-_.]?(\d{2})[ T_-]+(\d{2})[-_.:]?(\d{2})[-_.:]?(\d{2})(?!\d)")
+THUMB_WIDTH = 320
+
+
+def thumbnail_dir() -> Path:
+    """Where thumbnails go: $BIGCATS_THUMBNAILS, else the user's cache (content-addressed: <sha256>.jpg)."""
+    return Path(os.environ.get("BIGCATS_THUMBNAILS") or Path.home() / ".cache" / "bigcats" / "thumbnails")
+
+
+def _camera_time(text: str | None) -> str | None:
+    """'2025-11-12T10:03:12.000000Z' -> '2025:11:12 10:03:12' (EXIF style, the camera's clock)."""
+    if not text:
+        return None
+    m = re.match(r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})", text.strip())
+    if not m or m.group(1) in ("1904", "1970") and m.group(2, 3) == ("01", "01"):
+        return None  # QuickTime's and Unix's zero dates mean "not set"
+    return "{}:{}:{} {}:{}:{}".format(*m.groups())
+
+
+def read_video_metadata(path: str) -> dict:
+    """A video's record in the shape of `jpeg.read_image_metadata` (DateTimeOriginal, sha256, ...) plus
+    mediatype, duration_s, width, height, frames and thumbnail; errors become error_code/error."""
+    import av
+
+    rec: dict = {"path": path, "mediatype": VIDEO_SUFFIXES.get(Path(path).suffix.lower(), "video/mp4"),
+                 "hierarchicalSubject": [], "subject": [], "xmpDateTimeOriginal": None, "warnings": []}
+    try:
+        st = os.stat(path)
+        rec.update(size=st.st_size, mtime_ns=st.st_mtime_ns)
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        rec["sha256"] = h.hexdigest()
+    except OSError as exc:
+        rec.update(error_code="unreadable-file", error=f"cannot read the file: {exc.strerror}")
+        return rec
+    try:
+        with av.open(path) as container:
+            if not container.streams.video:
+                rec.update(error_code="no-video-stream", error="the file holds no video stream")
+                return rec
+            stream = container.streams.video[0]
+            tags = {**{k.lower(): v for k, v in (stream.metadata or {}).items()},
+                    **{k.lower(): v for k, v in (container.metadata or {}).items()}}
+            rec["DateTimeOriginal"] = _camera_time(tags.get("creation_time"))
+            rec["Make"] = tags.get("make") or tags.get("com.apple.quicktime.make")
+            rec["Model"] = tags.get("model") or tags.get("com.apple.quicktime.model")
+            duration = (container.duration / av.time_base) if container.duration else (
+                float(stream.duration * stream.time_base) if stream.duration else None)
+            rec["duration_s"] = round(duration, 3) if duration else None
+            rec["width"], rec["height"] = stream.codec_context.width, stream.codec_context.height
+            rec["frames"] = int(stream.frames) if stream.frames else None
+            rec["thumbnail"] = _thumbnail(container, stream, duration, rec["sha256"])
+    except (av.error.FFmpegError, OSError, ValueError) as exc:  # broken or truncated containers
+        rec.update(error_code="bad-video", error=f"cannot read the video: {exc}")
+        return rec
+    if rec["DateTimeOriginal"] is None:
+        m = NAME_TIME.search(Path(path).name)
+        if m:
+            rec["DateTimeOriginal"] = "{}:{}:{} {}:{}:{}".format(*m.groups())
+        rec["warnings"].append("no-creation-time")
+    return rec
+
+
+def _thumbnail(container, stream, duration: float | None, sha256: str) -> str | None:
+    """The frame at the middle of the video (the animal is rarely in the first, dark, frame) as a JPEG file."""
+    out = thumbnail_dir() / f"{sha256}.jpg"
+    if out.exists():
+        return str(out)
+    frame = None
+    if duration and duration > 0.2 and stream.time_base:
+        try:
+            container.seek(int(duration / 2 / stream.time_base), stream=stream, backward=True)
+        except Exception:  # noqa: BLE001 - some AVIs cannot seek; fall back to the first frame
+            container.seek(0)
+    for frame in container.decode(stream):
+        break
+    if frame is None:
+        return None
+    img = frame.to_image()
+    img.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 3))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=80)
+    tmp = out.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(buf.getvalue())
+    tmp.replace(out)
+    return str(out)
+
+
+def read_media_metadata(path: str) -> dict:
+    """Photo or video, by the file's suffix."""
+    if Path(path).suffix.lower() in VIDEO_SUFFIXES:
+        return read_video_metadata(path)
+    from bigcats.intake.jpeg import read_image_metadata
+
+    return read_image_metadata(path)
