@@ -21,6 +21,7 @@ from bigcats.cli import (
     population,
     report,
     serve,
+    smart,
     store,
     sync,
     users,
@@ -62,6 +63,7 @@ app.add_typer(layers.app, name="layers")
 app.add_typer(catalogue.app, name="catalogue")
 app.add_typer(forms.app, name="forms")
 app.add_typer(health.app, name="health")
+app.command("smart")(smart.smart)
 
 
 def main() -> None:

@@ -1,0 +1,64 @@
+"""SMART patrol exports (column layout of SMART Desktop's patrol observation and patrol summary queries)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from bigcats.intake.report import IntakeError
+from bigcats.intake.smart import read_smart, store_smart
+from bigcats.store.db import open_store, table_counts
+
+OBS = """Patrol ID,Type,Patrol Start Date,Patrol End Date,Station,Team,Objective,Mandate,Armed,Patrol Leg ID,Leader,Pilot,Patrol Transport Type,Waypoint ID,Waypoint Date,Waypoint Time,X,Y,Comment,Observation Category 0,Observation Category 1,Observation Category 2,Species,Threat,Age of Sign,Number of Adult Males,Number of Young,Type of Trap,Number of weapons or gear
+LNP-2026-001,Ground,"Jan 10, 2026","Jan 12, 2026",Barsovy,Team 3,Anti-poaching,Law enforcement,No,1,Ivanov,,Foot,1,"Jan 10, 2026",9:15:00 AM,131.512,43.101,,Wildlife,Direct observation,Tracks,Amur tiger,,1 day,1,,,
+LNP-2026-001,Ground,"Jan 10, 2026","Jan 12, 2026",Barsovy,Team 3,Anti-poaching,Law enforcement,No,1,Ivanov,,Foot,2,"Jan 10, 2026",11:40:00 AM,131.530,43.115,two snares,Human activity,Hunting,Snare,,,,,,Wire snare,2
+LNP-2026-001,Ground,"Jan 10, 2026","Jan 12, 2026",Barsovy,Team 3,Anti-poaching,Law enforcement,No,1,Ivanov,,Foot,3,"Jan 11, 2026",2:05:00 PM,131.541,43.120,,Wildlife,Indirect observation,Scat,Дальневосточный леопард,,,,,,
+LNP-2026-002,Ground,"Jan 15, 2026","Jan 15, 2026",Kedrovaya,Team 1,Monitoring,Research,No,1,Petrov,,Ski,1,"Jan 15, 2026",10:00:00 AM,131.400,43.050,,Wildlife,Direct observation,,Sika deer,,,2,1,,
+"""
+SUMMARY = """Patrol ID,Number of Days,Number of Nights,Number of Active Patrol Hours,Distance (km),Number of Employees
+LNP-2026-001,3,2,19.5,41.2,3
+LNP-2026-002,1,0,6,12.8,2
+"""
+
+
+def _files(tmp_path, obs=OBS):
+    (tmp_path / "obs.csv").write_text(obs, encoding="utf-8")
+    (tmp_path / "patrols.csv").write_text(SUMMARY, encoding="utf-8")
+    return tmp_path / "obs.csv", tmp_path / "patrols.csv"
+
+
+def test_smart_export_imports_records_with_effort_and_threats(tmp_path):
+    obs, summ = _files(tmp_path)
+    patrols, records = read_smart(obs, summ, "lnp", 600)
+    assert list(patrols["distance_km"]) == [41.2, 12.8] and list(patrols["hours"]) == [19.5, 6.0]
+    r = records.set_index("source_id")
+    assert r.loc["smart:LNP-2026-001:1:1", "scientific_name"] == "Panthera tigris altaica"
+    assert r.loc["smart:LNP-2026-001:3:1", "scientific_name"] == "Panthera pardus orientalis"
+    snare = r.loc["smart:LNP-2026-001:2:1"]
+    assert snare["threat"] and snare["kind"] == "threat" and snare["count"] == 2
+    assert snare["category"] == "Human activity > Hunting > Snare"
+    assert str(r.loc["smart:LNP-2026-001:1:1", "timestamp_utc"]) == "2026-01-09 23:15:00"
+    assert r.loc["smart:LNP-2026-002:1:1", "count"] == 3
+    engine = open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    added = store_smart(engine, patrols, records, "lnp", str(obs))
+    assert added == {"patrol": 2, "incidental_record": 4}
+    before = table_counts(engine)
+    assert store_smart(engine, patrols, records, "lnp", str(obs)) == {"patrol": 0, "incidental_record": 0}
+    assert table_counts(engine) == before
+
+
+def test_unknown_species_and_bad_rows_are_refused_by_row_and_field(tmp_path):
+    bad = OBS.replace("Sika deer", "Chupacabra").replace("131.541", "231.541")
+    obs, summ = _files(tmp_path, bad)
+    with pytest.raises(IntakeError) as err:
+        read_smart(obs, summ, "lnp", 600)
+    where = {(p.row, p.field) for p in err.value.all_problems()}
+    assert (5, "Species") in where and (4, "X") in where
+
+
+def test_a_label_map_maps_smart_categories(tmp_path):
+    obs, summ = _files(tmp_path, OBS.replace("Sika deer", "Olen pyatnisty"))
+    user_map = pd.DataFrame({"label": ["Olen pyatnisty"], "scientificName": ["Cervus nippon"], "partner": ["lnp"]})
+    _, records = read_smart(obs, summ, "lnp", 600, user_map=user_map)
+    assert records.set_index("source_id").loc["smart:LNP-2026-002:1:1", "scientific_name"] == "Cervus nippon"
