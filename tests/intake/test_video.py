@@ -109,3 +109,21 @@ def test_videos_in_a_card_folder_become_media_with_observations_and_reingest_add
     after = table_counts(engine)
     assert {k: v for k, v in after.items() if k != "intake_batch"} == \
         {k: v for k, v in before.items() if k != "intake_batch"}
+
+
+REAL = Path(__file__).parents[1] / "data" / "camtrapr-video" / "20251112_100312.mp4"
+
+
+def test_real_sample_video_from_camtrapr():
+    """A phone's MP4 (camtrapR's sample): UTC creation_time plus the stated offset give the local time in its name."""
+    rec = read_video_metadata(str(REAL))
+    assert rec["sha256"] == "ebc6742d85e84946000a261420e3b7348fd2502faf574bd93a3cc6687ac14089"
+    assert rec["DateTimeOriginal"] == "2025:11:12 10:03:13" and rec["OffsetTimeOriginal"] == "+08:00"
+    assert abs(rec["duration_s"] - 1.136) < 0.01 and (rec["width"], rec["height"]) == (1280, 720)
+    assert Image.open(rec["thumbnail"]).size == (320, 180)
+
+
+def test_utc_creation_time_without_offset_yields_to_the_name(tmp_path):
+    path = make_video(tmp_path / "CAM01_20251112_100312.mp4", creation="2025-11-12T02:03:12.000000Z")
+    rec = read_video_metadata(str(path))
+    assert rec["DateTimeOriginal"] == "2025:11:12 10:03:12" and "creation-time-is-utc" in rec["warnings"]

@@ -36,6 +36,8 @@ READER_WARNINGS = {
     "bad-exif": "EXIF block is corrupt; time taken from XMP or the file name if possible",
     "no-exif": "photo has no EXIF block; time taken from XMP or the file name if possible",
     "no-creation-time": "video has no creation_time in its container; time taken from the file name if possible",
+    "creation-time-is-utc": "video's creation_time is whole hours away from the time in its name: the name's "
+                            "(the camera's clock) is used",
 }
 _POOL_MIN_FILES = 200  # below this a process pool costs more than it saves
 

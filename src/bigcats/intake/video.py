@@ -1,10 +1,15 @@
 """Camera-trap videos (MP4, MOV, AVI) as media: capture time from the container, duration, SHA-256 and a
 representative frame as a JPEG thumbnail, read with PyAV (FFmpeg's libraries, in its wheels).
 
-Capture time: the container's `creation_time` (format, then stream tags), else a date and time in the file name
-(`20251112_100312.mp4`, `2025-11-12 10-03-12.AVI`). Trail cameras write their own clock into `creation_time`
-(labelled UTC by the QuickTime convention, but set to local time on the camera, as their photos' EXIF is), so it is
-kept as the camera's clock time and localised with the deployment's offset like a photo's DateTimeOriginal.
+Capture time, as the camera's local clock (localised later with the deployment's offset, like a photo's
+DateTimeOriginal):
+- a container that says its offset (`com.samsung.android.utc_offset`, `com.apple.quicktime.creationdate` with an
+  offset) has a true UTC `creation_time` (as QuickTime specifies): local = UTC + that offset. camtrapR's sample
+  video (a phone's) is such a file: 02:03:13Z with +0800, named 20251112_100312;
+- without an offset, trail cameras write their own clock into `creation_time` (they know no time zone), so it is
+  taken as local time; but when the file name carries a time that differs from it by whole hours, the name wins
+  (the camera named the file by its clock and wrote UTC into the container) and the report says so;
+- no `creation_time` at all: the date and time in the file name (`20251112_100312.mp4`, `2025-11-12 10-03-12.AVI`).
 """
 
 from __future__ import annotations
@@ -61,7 +66,7 @@ def read_video_metadata(path: str) -> dict:
             stream = container.streams.video[0]
             tags = {**{k.lower(): v for k, v in (stream.metadata or {}).items()},
                     **{k.lower(): v for k, v in (container.metadata or {}).items()}}
-            rec["DateTimeOriginal"] = _camera_time(tags.get("creation_time"))
+            rec["DateTimeOriginal"], rec["OffsetTimeOriginal"] = _local_time(tags, Path(path).name, rec["warnings"])
             rec["Make"] = tags.get("make") or tags.get("com.apple.quicktime.make")
             rec["Model"] = tags.get("model") or tags.get("com.apple.quicktime.model")
             duration = (container.duration / av.time_base) if container.duration else (
@@ -73,12 +78,42 @@ def read_video_metadata(path: str) -> dict:
     except (av.error.FFmpegError, OSError, ValueError) as exc:  # broken or truncated containers
         rec.update(error_code="bad-video", error=f"cannot read the video: {exc}")
         return rec
-    if rec["DateTimeOriginal"] is None:
-        m = NAME_TIME.search(Path(path).name)
-        if m:
-            rec["DateTimeOriginal"] = "{}:{}:{} {}:{}:{}".format(*m.groups())
-        rec["warnings"].append("no-creation-time")
     return rec
+
+
+def _offset(tags: dict) -> str | None:
+    """The UTC offset a container states ('+08:00'), if any."""
+    raw = tags.get("com.samsung.android.utc_offset")
+    if not raw:
+        m = re.search(r"([+-]\d{2}):?(\d{2})$", tags.get("com.apple.quicktime.creationdate", "") or "")
+        raw = m.group(0) if m else None
+    m = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", (raw or "").strip())
+    return f"{m.group(1)}{m.group(2)}:{m.group(3)}" if m else None
+
+
+def _local_time(tags: dict, name: str, warnings: list) -> tuple[str | None, str | None]:
+    """(EXIF-style local clock time, stated offset) by the rules of the module's docstring."""
+    from datetime import datetime, timedelta
+
+    camera = _camera_time(tags.get("creation_time"))
+    m = NAME_TIME.search(name)
+    named = "{}:{}:{} {}:{}:{}".format(*m.groups()) if m else None
+    if camera is None:
+        warnings.append("no-creation-time")
+        return named, None
+    offset = _offset(tags)
+    t = datetime.strptime(camera, "%Y:%m:%d %H:%M:%S")
+    if offset:
+        sign = -1 if offset[0] == "-" else 1
+        t += sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
+        return t.strftime("%Y:%m:%d %H:%M:%S"), offset
+    if named:
+        diff = (datetime.strptime(named, "%Y:%m:%d %H:%M:%S") - t).total_seconds()
+        hours = round(diff / 3600)
+        if hours and abs(hours) <= 14 and abs(diff - hours * 3600) < 120:
+            warnings.append("creation-time-is-utc")
+            return named, None
+    return camera, None
 
 
 def _thumbnail(container, stream, duration: float | None, sha256: str) -> str | None:
