@@ -127,3 +127,59 @@ def test_utc_creation_time_without_offset_yields_to_the_name(tmp_path):
     path = make_video(tmp_path / "CAM01_20251112_100312.mp4", creation="2025-11-12T02:03:12.000000Z")
     rec = read_video_metadata(str(path))
     assert rec["DateTimeOriginal"] == "2025:11:12 10:03:12" and "creation-time-is-utc" in rec["warnings"]
+
+
+def test_stepping_through_frames(tmp_path):
+    from bigcats.intake.video import video_frame
+
+    path = make_video(tmp_path / "step.mp4", seconds=2, fps=10)
+    levels = []
+    for i in (0, 5, 10, 19, 99):
+        img, index, total = video_frame(path, i)
+        assert total == 20 and index == min(i, 19)
+        levels.append(np.asarray(img.convert("L")).mean())
+    assert levels[0] < levels[1] < levels[2] < levels[3] == levels[4]  # frames brighten: each step is a new frame
+    img, index, _ = video_frame(REAL)
+    assert img.size == (1280, 720) and index == 17
+
+
+def test_web_serves_video_frames_to_step_through(tmp_path):
+    """The media route of the web app gives a video's frames (no container metadata) for review."""
+    import pandas as pd
+    from fastapi.testclient import TestClient
+    from sqlalchemy import select
+
+    from bigcats.intake.frames import SurveyFrames
+    from bigcats.intake.store import store_intake
+    from bigcats.store.models import Media
+    from bigcats.web.app import create_app
+
+    root = tmp_path / "cards"
+    make_video(root / "ST01" / "Sus scrofa" / "CLIP0001.MP4", seconds=2, fps=10,
+               creation="2025-11-12T22:03:12.000000Z")
+    stations = SurveyFrames.build(deployments=pd.DataFrame({
+        "deploymentID": ["ST01-1"], "locationID": ["ST01"], "latitude": [43.1], "longitude": [131.5],
+        "deploymentStart": [pd.Timestamp("2025-11-01", tz="UTC")], "deploymentEnd": [pd.Timestamp("2025-12-01", tz="UTC")],
+        "utcOffset": [600], "partner": ["p"]})).deployments
+    frames, report = read_image_folder(root, "p", pattern="{station}/{species}/*", stations=stations, workers=1)
+    frames.media["filePath"] = str(root) + "/" + frames.media["filePath"]  # the server keeps absolute paths
+    db = f"sqlite:///{tmp_path / 'web.db'}"
+    app = create_app(db)
+    store_intake(app.state.bigcats.engine, frames, report, "p", root, "images")
+    from datetime import datetime
+
+    from bigcats.store.models import Partner
+    from bigcats.store.models_access import SharingAgreement
+    with app.state.bigcats.engine.begin() as conn:
+        mid = conn.execute(select(Media.id)).scalar_one()
+        pid = conn.execute(select(Partner.id)).scalar_one()
+        conn.execute(SharingAgreement.__table__.insert().values(  # the partner shares with the public
+            owner_partner_id=pid, grantee_partner_id=None, species=None, exact_locations=False,
+            created_at=datetime(2025, 1, 1)))
+    client = TestClient(app)
+    first = client.get(f"/api/media/{mid}?frame=0")
+    assert first.status_code == 200, first.text
+    assert first.headers["content-type"] == "image/jpeg" and first.headers["X-Frames"] == "20"
+    last = client.get(f"/api/media/{mid}?frame=19")
+    assert last.headers["X-Frame"] == "19" and last.content != first.content
+    assert b"creation_time" not in first.content

@@ -149,3 +149,38 @@ def read_media_metadata(path: str) -> dict:
     from bigcats.intake.jpeg import read_image_metadata
 
     return read_image_metadata(path)
+
+
+def is_video(path: str | Path) -> bool:
+    """Whether a media file is a video (by its suffix)."""
+    return Path(path).suffix.lower() in VIDEO_SUFFIXES
+
+
+def video_frame(path: str | Path, index: int | None = None):
+    """One frame of a video as a PIL image: frame `index` (0-based, clipped to the last), or the middle one.
+
+    Lets a reviewer step through a clip frame by frame (the coat pattern is often clear in one frame only).
+    Returns (image, index, number of frames).
+    """
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        rate = float(stream.average_rate or stream.guessed_rate or 25)
+        duration = (container.duration / av.time_base) if container.duration else None
+        total = int(stream.frames) or (int(round(duration * rate)) if duration else 0)
+        if index is None:
+            index = total // 2
+        index = max(0, min(int(index), max(total - 1, 0)))
+        target = index / rate
+        if index > 0 and stream.time_base:
+            container.seek(int(target / stream.time_base) + (stream.start_time or 0), stream=stream, backward=True)
+        start = float((stream.start_time or 0) * stream.time_base) if stream.time_base else 0.0
+        chosen = None
+        for frame in container.decode(stream):
+            chosen = frame
+            if frame.time is not None and frame.time - start >= target - 0.5 / rate:
+                break
+        if chosen is None:
+            raise ValueError(f"{path}: no decodable frame")
+        return chosen.to_image(), index, total

@@ -124,15 +124,26 @@ def individual_track(individual_id: int, request: Request, conn: Conn, scope: Sc
 
 
 @router.get("/media/{media_id}")
-def media(media_id: int, conn: Conn, scope: ScopeDep) -> Response:
-    """A photo the caller may see, re-encoded without its metadata (EXIF can hold a GPS position)."""
+def media(media_id: int, conn: Conn, scope: ScopeDep, frame: int | None = None) -> Response:
+    """A photo the caller may see, re-encoded without its metadata (EXIF can hold a GPS position); for a video,
+    one frame (`?frame=N`, default the middle one) with headers X-Frame and X-Frames to step through it."""
     from PIL import Image
+
+    from bigcats.intake.video import is_video, video_frame
 
     path = Path(queries.media_file(conn, scope, media_id))
     if not path.is_file():
         raise WebError(f"media {media_id}: the file is not on this server", status=404)
+    buffer = io.BytesIO()
+    if is_video(path):
+        try:
+            img, index, total = video_frame(path, frame)
+        except Exception:  # noqa: BLE001 - PyAV raises many kinds for broken files
+            raise WebError(f"media {media_id}: the video cannot be decoded", status=422) from None
+        img.convert("RGB").save(buffer, "JPEG", quality=85)
+        return Response(buffer.getvalue(), media_type="image/jpeg",
+                        headers={"X-Frame": str(index), "X-Frames": str(total)})
     with Image.open(path) as img:
-        buffer = io.BytesIO()
         img.convert("RGB").save(buffer, "JPEG", quality=85)
     return Response(buffer.getvalue(), media_type="image/jpeg")
 
