@@ -22,9 +22,9 @@ LNP-2026-002,1,0,6,12.8,2
 """
 
 
-def _files(tmp_path, obs=OBS):
+def _files(tmp_path, obs=OBS, summary=SUMMARY):
     (tmp_path / "obs.csv").write_text(obs, encoding="utf-8")
-    (tmp_path / "patrols.csv").write_text(SUMMARY, encoding="utf-8")
+    (tmp_path / "patrols.csv").write_text(summary, encoding="utf-8")
     return tmp_path / "obs.csv", tmp_path / "patrols.csv"
 
 
@@ -62,3 +62,34 @@ def test_a_label_map_maps_smart_categories(tmp_path):
     user_map = pd.DataFrame({"label": ["Olen pyatnisty"], "scientificName": ["Cervus nippon"], "partner": ["lnp"]})
     _, records = read_smart(obs, summ, "lnp", 600, user_map=user_map)
     assert records.set_index("source_id").loc["smart:LNP-2026-002:1:1", "scientific_name"] == "Cervus nippon"
+
+
+SAMPLE = __import__("pathlib").Path("/work/shared/data/camtrapR-sample")
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="shared camtrapR sample not here")
+def test_smart_records_appear_in_the_status_report(tmp_path):
+    """camtrapR's sample photos plus a SMART export of the same partner and season: the report shows both."""
+    from bigcats.intake import ingest as read_source
+    from bigcats.intake.store import store_intake
+    from bigcats.report import build_status, load_inputs, render
+
+    engine = open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    frames, report = read_source(SAMPLE / "inst/pictures/sample_images_species_tag", "ctr", format="images",
+                                 utc_offset="+08:00", stations=SAMPLE / "tables_csv/camtraps.csv", utm_zone="50N",
+                                 pattern="{station}/*", workers=1)
+    store_intake(engine, frames, report, "ctr", "sample", "images", country="MYS")
+    target = frames.observations["scientificName"].value_counts().index[0]
+    obs = (OBS.replace("2026", "2009").replace("Jan", "Apr").replace("Amur tiger", target)
+           .replace("Дальневосточный леопард", target).replace("Sika deer", target))
+    o, s = _files(tmp_path, obs, SUMMARY.replace("2026", "2009"))
+    patrols, records = read_smart(o, s, "ctr", 480)
+    store_smart(engine, patrols, records, "ctr", str(o))
+    status = build_status(load_inputs(engine), target, "all", "2009", n_boot=20)
+    table = status.patrols.set_index("country")
+    assert table.loc["all", "patrols"] == 2 and table.loc["all", "signs"] == 3 and table.loc["all", "threats"] == 1
+    assert abs(table.loc["all", "km"] - 54.0) < 1e-9
+    assert abs(table.loc["all", "threatsPer100km"] - 100 / 54.0) < 1e-9
+    html = render(status, "ru", tmp_path / "out", formats=("html",)).files["html"].read_text(encoding="utf-8")
+    assert "Патрули и случайные встречи" in html and "54,0" in html
+    assert status.to_dict()["patrols"][-1]["threats"] == 1

@@ -139,7 +139,7 @@ def store_smart(engine: Engine, patrols: pd.DataFrame, records: pd.DataFrame, pa
     from bigcats.store.models_field import IncidentalRecord, Patrol
 
     def clean(v):
-        return None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT else v
+        return None if v is None or (np.isscalar(v) or v is pd.NA or v is pd.NaT) and pd.isna(v) else v
     added = {"patrol": 0, "incidental_record": 0}
     with engine.begin() as conn:
         pid = load.ensure_partner(conn, partner)

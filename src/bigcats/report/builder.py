@@ -56,6 +56,7 @@ class StatusReport:
     population: pd.DataFrame | None = None
     movement: dict[str, Any] | None = None
     census: dict[str, pd.DataFrame] | None = None
+    patrols: pd.DataFrame | None = None  # country ('all' last), patrols, km, hours, signs, threats, threatsPer100km
     notes: list[dict] = field(default_factory=list)  # what was not estimated and why: {"code": ..., values}
 
     def target_rai(self, country: str = "all") -> dict[str, Any]:
@@ -80,7 +81,7 @@ class StatusReport:
             "activity": act, "overlaps": recs(self.overlaps), "individuals": self.individual_counts,
             "population": recs(self.population), "movement": self.movement,
             "census": None if self.census is None else {k: recs(v) for k, v in self.census.items()},
-            "notes": self.notes,
+            "patrols": recs(self.patrols), "notes": self.notes,
         }
 
 
@@ -253,7 +254,33 @@ def build_status(inputs: ReportInputs, species: str, area: str = "all", period: 
         stations=_stations(frames, per_station, events, target), prey=prey, activity=act, activity_prey=prey_fits,
         overlaps=overlaps, individuals=individuals, individual_counts=counts,
         population=population_table(population), movement=movement_summary(movement, target),
-        census=census_tables(fmp, tigers, target), notes=notes)
+        census=census_tables(fmp, tigers, target), patrols=patrol_table(inputs, target, sides, period),
+        notes=notes)
+
+
+def patrol_table(inputs: ReportInputs, species: str, sides: list[str], period: Period) -> pd.DataFrame | None:
+    """Patrol effort, signs of the species and threats per country side in the period (None without patrols)."""
+    patrols, records = inputs.patrols, inputs.incidental
+    if (patrols is None or patrols.empty) and (records is None or records.empty):
+        return None
+    lo, hi = period.start, period.last_day + pd.Timedelta(days=1)
+    p = patrols[(patrols["end"] >= lo) & (patrols["start"] < hi)] if patrols is not None else pd.DataFrame()
+    r = records[(records["timestamp"] >= lo) & (records["timestamp"] < hi)] if records is not None else pd.DataFrame()
+    rows = []
+    for side in [*sorted(set(p.get("country", pd.Series(dtype=str)).dropna()) | set(r.get("country", pd.Series(dtype=str)).dropna())), "all"]:
+        ps = p if side == "all" else p[p["country"] == side]
+        rs = r if side == "all" else r[r["country"] == side]
+        if sides and side != "all" and side not in sides:
+            continue
+        km = float(ps["distance_km"].sum()) if len(ps) else 0.0
+        threats = int(rs["threat"].astype(bool).sum()) if len(rs) else 0
+        rows.append({"country": side, "patrols": len(ps), "km": km,
+                     "hours": float(ps["hours"].sum()) if len(ps) else 0.0,
+                     "signs": int((rs["scientificName"] == species).sum()) if len(rs) else 0, "threats": threats,
+                     "threatsPer100km": threats / km * 100 if km > 0 else np.nan})
+    table = pd.DataFrame(rows)
+    return None if table.empty or (table["patrols"].sum() == 0 and table["signs"].sum() == 0
+                                   and table["threats"].sum() == 0) else table
 
 
 def public_cells(stations: pd.DataFrame, cell_km: float = DEFAULT_CELL_KM) -> pd.DataFrame:

@@ -21,8 +21,13 @@ class ReportInputs:
     frames: SurveyFrames
     species: pd.DataFrame  # scientificName, group, sensitive, en, ru, zh, mn
     catalogue: pd.DataFrame  # individualID, scientificName, partner, partnerCode, sex
+    patrols: pd.DataFrame | None = None  # patrolID, partner, country, start, end, distance_km, hours
+    incidental: pd.DataFrame | None = None  # SMART and sign-form records: country, timestamp, scientificName, threat
 
 
 def load_inputs(engine: Engine) -> ReportInputs:
     """Read the survey frames, species names and catalogue a report needs from the store."""
-    return ReportInputs(load_frames(engine), species_names(engine), catalogue_aliases(engine))
+    from bigcats.store.query_field import field_records
+
+    patrols, incidental = field_records(engine)
+    return ReportInputs(load_frames(engine), species_names(engine), catalogue_aliases(engine), patrols, incidental)

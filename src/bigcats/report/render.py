@@ -162,6 +162,11 @@ def status_context(report: StatusReport, words: Words, figures: dict[str, Path])
             {"species": words.species(r.species), "side": words.country(r.country), "routes": words.number(r.n_routes),
              "crossings": words.number(r.fresh_crossings), "density": words.interval(r.density_km2, r.lower, r.upper, 2)}
             for r in report.census["prey"].itertuples()],
+        patrols=None if report.patrols is None else [
+            {"side": _("whole survey area") if r.country == "all" else words.country(str(r.country)),
+             "patrols": words.number(r.patrols), "km": words.number(r.km, 1), "signs": words.number(r.signs),
+             "threats": words.number(r.threats), "rate": words.number(r.threatsPer100km, 1)}
+            for r in report.patrols.itertuples()],
         conclusions=_conclusions(report, words),
         notes=[_note(words, note) for note in report.notes],
         references=numbered(),
