@@ -354,12 +354,23 @@ def _maps(units: gpd.GeoDataFrame, rs: RouteSet, checks: pd.DataFrame, biomass: 
     return files
 
 
-def run_census(truth: Truth, out: Path, seed: int = 1, n_boot: int = 1000, maps: bool = True, language: str = "en") -> dict:
-    """Simulate a winter track census over the camera survey's area, estimate from its files, compare with truth."""
+def run_census(truth: Truth, out: Path, seed: int = 1, n_boot: int = 1000, maps: bool = True, language: str = "en",
+               engine=None, partners: dict[str, str] | None = None) -> dict:
+    """Simulate a winter track census over the camera survey's area, estimate from its files, compare with truth.
+
+    With a store (`engine`) and each side's partner code, the teams' routes arrive as form submissions (ODK Central
+    and KoboToolbox exports) and the census starts from what bigcats ingested from them.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     sim = simulate_tracks(truth, seed)
     paths = _write_inputs(sim, out / "inputs")
+    field = None
+    if engine is not None and partners:
+        from bigcats.demo.field import run_field_season
+
+        field = run_field_season(engine, sim, truth, partners, out / "field", seed=seed)
+        paths.update(field.pop("paths"))
     # Estimates come from the files, read back with the importers a partner would use.
     rs = read_routes(paths["routes_geojson"], surveys=paths["surveys"])
     crossings = read_crossings(paths["crossings"], rs)
@@ -413,6 +424,7 @@ def run_census(truth: Truth, out: Path, seed: int = 1, n_boot: int = 1000, maps:
                     "tigers_minimum_all": int(tigers.loc[tigers["level"] == "all", "min_tigers"].iloc[0]),
                     "tiger_checks_ok": bool(tigers["ok"].all())},
         "inputs": {k: str(v) for k, v in paths.items()},
+        "field_forms": field,
         "files": files,
     }
     path = out / "census.json"

@@ -128,7 +128,10 @@ def run_demo(out: str | Path = "bigcats-demo", db: str | None = None, seed: int 
     step("identifying cats from their coats: photos, matching, cross-border reconciliation, review queue")
     result.identification = run_identification(engine, survey.truth, out, seed=seed)
     step("winter track census of tigers and their prey")
-    result.census = run_census(survey.truth, out / "census", seed=seed)
+    sides = {}
+    for code, share in sorted(survey.partners.items()):
+        sides.setdefault(share.country, code)  # each side's first partner runs its census teams
+    result.census = run_census(survey.truth, out / "census", seed=seed, engine=engine, partners=sides)
     step("one map of the transboundary area and its habitats")
     result.maps = run_maps(frames, survey.truth, out / "maps", seed=seed, languages=languages)
     if reports:

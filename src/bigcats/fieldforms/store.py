@@ -159,3 +159,21 @@ def _utc(text) -> datetime | None:
     except (ValueError, TypeError):
         return None
     return (ts.tz_convert("UTC") if ts.tzinfo else ts).tz_localize(None).to_pydatetime()
+
+
+def census_inputs(engine: Engine, census_dir: str | Path, partners: list[str] | None = None) -> dict:
+    """Write the census files (routes.geojson, surveys.csv, crossings.csv) from every stored track-census
+    submission (of the given partners, or all): one census over both sides of the border."""
+    with engine.connect() as conn:
+        q = (select(FieldSubmission.instance_id, FieldSubmission.submitted_at, FieldSubmission.payload)
+             .join(Partner, Partner.id == FieldSubmission.partner_id)
+             .where(FieldSubmission.form_id == TRACK_CENSUS))
+        if partners:
+            q = q.where(Partner.code.in_(partners))
+        rows = conn.execute(q).all()
+    checked, problems = check([Submission.from_payload(i, s, p) for i, s, p in rows])
+    if problems:
+        raise FormSubmissionError(problems, "stored track-census submissions")
+    if not checked:
+        raise FormSubmissionError([Problem("no-census", "no track-census submissions in the store")], "census")
+    return _census(checked, Path(census_dir))
