@@ -134,8 +134,8 @@ def test_central_layout_is_what_central_writes(tmp_path):
 
 
 @pytest.mark.parametrize("zipped", [False, True])
-def test_submissions_import_with_the_right_counts_and_again_add_nothing(tmp_path, zipped):
-    engine = open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+def test_submissions_import_with_the_right_counts_and_again_add_nothing(tmp_path, zipped, db_url):
+    engine = open_store(db_url)
     folder = _export(tmp_path)
     source = folder
     if zipped:
@@ -170,8 +170,8 @@ def test_submissions_import_with_the_right_counts_and_again_add_nothing(tmp_path
     assert table_counts(engine) == before
 
 
-def test_a_retrieval_in_a_later_export_closes_the_stored_setup(tmp_path):
-    engine = open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+def test_a_retrieval_in_a_later_export_closes_the_stored_setup(tmp_path, db_url):
+    engine = open_store(db_url)
     visits = _visits()
     ingest_forms(engine, _export(tmp_path, visits=visits[:-1], name="a"), "anlp")
     late = [{"instanceID": "uuid:late-1", "station": "LP-02", "camera_id": "CAM9", "visit_type": "retrieval",

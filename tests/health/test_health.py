@@ -103,7 +103,7 @@ def test_offers_fix_the_fault(frames):
     assert all(7 < h < 11 for h in hours)  # June nights in Primorye
 
 
-def test_apply_writes_outages_and_clock_corrections_once(frames, tmp_path):
+def test_apply_writes_outages_and_clock_corrections_once(frames, db_url):
     from sqlalchemy import select
 
     from bigcats.health.store import apply_findings, check_store
@@ -113,7 +113,7 @@ def test_apply_writes_outages_and_clock_corrections_once(frames, tmp_path):
     from bigcats.store.models import DeploymentOutage, Media
     from bigcats.store.models_field import ClockCorrection
 
-    engine = open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    engine = open_store(db_url)
     store_intake(engine, frames, IntakeReport("cards", "images", "t"), "t", "cards", "images")
     report = check_store(engine)
     kinds = {(f["deployment_code"], f["kind"]) for f in report["findings"]}

@@ -28,7 +28,7 @@ def _files(tmp_path, obs=OBS, summary=SUMMARY):
     return tmp_path / "obs.csv", tmp_path / "patrols.csv"
 
 
-def test_smart_export_imports_records_with_effort_and_threats(tmp_path):
+def test_smart_export_imports_records_with_effort_and_threats(tmp_path, db_url):
     obs, summ = _files(tmp_path)
     patrols, records = read_smart(obs, summ, "lnp", 600)
     assert list(patrols["distance_km"]) == [41.2, 12.8] and list(patrols["hours"]) == [19.5, 6.0]
@@ -40,7 +40,7 @@ def test_smart_export_imports_records_with_effort_and_threats(tmp_path):
     assert snare["category"] == "Human activity > Hunting > Snare"
     assert str(r.loc["smart:LNP-2026-001:1:1", "timestamp_utc"]) == "2026-01-09 23:15:00"
     assert r.loc["smart:LNP-2026-002:1:1", "count"] == 3
-    engine = open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    engine = open_store(db_url)
     added = store_smart(engine, patrols, records, "lnp", str(obs))
     assert added == {"patrol": 2, "incidental_record": 4}
     before = table_counts(engine)
