@@ -165,3 +165,46 @@ def test_camtrapr_sample_reports_station_a_problem_period(tmp_path):
     assert res.exit_code == 0 and json.loads(res.stdout)["outages"] == 1
     res = runner.invoke(app, ["health", "apply", "1:clock_jump:20090101T000000", "--db", db])
     assert res.exit_code == 1 and "no such finding" in res.output
+
+
+def test_web_health_for_members_only_and_fixes_for_editors(frames, tmp_path):
+    """Members see their partners' cameras; the public nothing; only editors confirm fixes; HTML is escaped."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "web"))
+    from sqlalchemy import select
+    from webworld import client_for, csrf, seed, sign_in
+
+    from bigcats.intake.report import IntakeReport
+    from bigcats.intake.store import store_intake
+    from bigcats.store.db import open_store
+    from bigcats.store.models import Deployment
+
+    db = f"sqlite:///{tmp_path / 'web.db'}"
+    seed(db)  # partners A, B, C with users; the cameras below belong to A
+    engine = open_store(db)
+    hostile = frames.deployments.copy()
+    store_intake(engine, frames, IntakeReport("cards", "images", "A"), "A", "cards", "images")
+    with engine.begin() as conn:
+        conn.execute(Deployment.__table__.update().where(Deployment.source_id == "glare")
+                     .values(source_id="<script>alert(1)</script>"))
+    anon = client_for(db)
+    assert anon.get("/api/health").status_code == 401
+    viewer_b = sign_in(client_for(db), "viewer_b")
+    seen_b = viewer_b.get("/api/health").json()
+    assert seen_b["findings"] == [] and seen_b["not_checked"] > 0  # B's cameras have no photos; A's are not shown
+    assert not {d["deployment_code"] for d in seen_b["deployments"]} & set(FAULTS)
+    viewer_a = sign_in(client_for(db), "viewer_a")
+    report = viewer_a.get("/api/health").json()
+    kinds = {f["kind"] for f in report["findings"]}
+    assert {"clock_jump", "silent_end", "no_night", "false_triggers"} <= kinds
+    page = viewer_a.get("/api/health.html").text
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+    key = next(f["key"] for f in report["findings"] if f["kind"] == "silent_end")
+    r = viewer_a.post("/api/health/apply", json={"keys": [key]}, headers=csrf(viewer_a))
+    assert r.status_code == 403
+    editor = sign_in(client_for(db), "editor_a")
+    assert editor.post("/api/health/apply", json={"keys": [key]}).status_code == 403  # no CSRF token
+    r = editor.post("/api/health/apply", json={"keys": [key]}, headers=csrf(editor))
+    assert r.status_code == 200 and r.json()["outages"] == 1
+    del hostile

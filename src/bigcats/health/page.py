@@ -45,7 +45,8 @@ def render_page(report: dict, media: pd.DataFrame, title: str = "Camera health")
             svg.append(f"<line x1='{_x(t, lo2, hi2)}' x2='{_x(t, lo2, hi2)}' y1='30' y2='40' stroke='#34495e'/>")
         svg.append(f"<text x='10' y='44' font-size='9'>{escape(lo.strftime('%Y-%m-%d'))}</text>"
                    f"<text x='{WIDTH - 70}' y='44' font-size='9'>{escape(hi.strftime('%Y-%m-%d'))}</text></svg>")
-        status = "<span class='ok'>healthy</span>" if not mine else f"{len(mine)} finding(s)"
+        status = ("not checked: no photos" if not d.get("checked", True) else
+                  "<span class='ok'>healthy</span>" if not mine else f"{len(mine)} finding(s)")
         parts.append(f"<h2>{escape(str(d['deployment_code']))} &middot; station {escape(str(d['station']))} &middot; "
                      f"{d['photos']} photos &middot; {status}</h2>" + "".join(svg))
         if mine:

@@ -18,14 +18,16 @@ class HealthError(BigcatsError):
     """A finding to apply does not exist (any more)."""
 
 
-def _frames(engine: Engine, partner: str | None = None, deployment: int | None = None):
+def _frames(engine: Engine, partner: str | list[str] | None = None, deployment: int | None = None):
     q = (select(Deployment.id, Deployment.source_id, Deployment.start_utc, Deployment.end_utc,
                 Deployment.utc_offset, Station.code.label("station"), Station.latitude, Station.longitude,
                 Partner.code.label("partner"))
          .join(Station, Station.id == Deployment.station_id).join(Project, Project.id == Deployment.project_id)
          .join(Partner, Partner.id == Project.partner_id))
-    if partner:
+    if isinstance(partner, str):
         q = q.where(Partner.code == partner)
+    elif partner is not None:  # a list: only these partners (empty = none)
+        q = q.where(Partner.code.in_(list(partner)))
     if deployment:
         q = q.where(Deployment.id == deployment)
     with engine.connect() as conn:
@@ -48,7 +50,7 @@ def _frames(engine: Engine, partner: str | None = None, deployment: int | None =
     return deps, media
 
 
-def findings(engine: Engine, partner: str | None = None, deployment: int | None = None,
+def findings(engine: Engine, partner: str | list[str] | None = None, deployment: int | None = None,
              thresholds: Thresholds = Thresholds()) -> tuple[pd.DataFrame, pd.DataFrame, list[Finding]]:
     """Deployments, media and the findings of the store's cameras (deployment = the deployment's integer id)."""
     deps, media = _frames(engine, partner, deployment)
@@ -57,7 +59,7 @@ def findings(engine: Engine, partner: str | None = None, deployment: int | None 
     return deps, media, check_cameras(deps, media, thresholds)
 
 
-def check_store(engine: Engine, partner: str | None = None, deployment: int | None = None,
+def check_store(engine: Engine, partner: str | list[str] | None = None, deployment: int | None = None,
                 thresholds: Thresholds = Thresholds()) -> dict:
     """The health report: per deployment its photos' span and findings (JSON-ready)."""
     deps, media, found = findings(engine, partner, deployment, thresholds)
@@ -71,7 +73,8 @@ def check_store(engine: Engine, partner: str | None = None, deployment: int | No
                      "photos": int(stats["count"]) if stats is not None else 0,
                      "first_photo": stats["min"].isoformat() if stats is not None else None,
                      "last_photo": stats["max"].isoformat() if stats is not None else None,
-                     "faults": [f.kind for f in found if f.deployment == str(d["deploymentID"])]})
+                     "faults": [f.kind for f in found if f.deployment == str(d["deploymentID"])],
+                     "checked": stats is not None})
     codes = dict(zip(deps["deploymentID"].astype(str), deps["source_id"])) if len(deps) else {}
     out = []
     for f in found:
@@ -79,8 +82,26 @@ def check_store(engine: Engine, partner: str | None = None, deployment: int | No
         d["deployment"] = int(f.deployment)
         d["deployment_code"] = codes.get(f.deployment)
         out.append(d)
-    return {"deployments": rows, "findings": out,
-            "healthy": sum(1 for r in rows if not r["faults"]), "with_faults": sum(1 for r in rows if r["faults"])}
+    return _plain({"deployments": rows, "findings": out,
+            "healthy": sum(1 for r in rows if r["checked"] and not r["faults"]),
+            "with_faults": sum(1 for r in rows if r["faults"]),
+            "not_checked": sum(1 for r in rows if not r["checked"])})
+
+
+def _plain(obj):
+    """JSON-ready values throughout (numpy scalars as Python numbers)."""
+    import json
+
+    return json.loads(json.dumps(obj, default=lambda v: v.item() if hasattr(v, "item") else str(v)))
+
+
+def deployment_partners(engine: Engine, keys: list[str]) -> dict[int, str]:
+    """The partner code of each deployment named in finding keys (for permission checks)."""
+    ids = {int(k.split(":")[0]) for k in keys if k.split(":")[0].isdigit()}
+    with engine.connect() as conn:
+        return dict(conn.execute(select(Deployment.id, Partner.code).join(Project, Project.id == Deployment.project_id)
+                                 .join(Partner, Partner.id == Project.partner_id)
+                                 .where(Deployment.id.in_(ids))).all()) if ids else {}
 
 
 def apply_findings(engine: Engine, keys: list[str], confirmed_by: str | None = None) -> dict:

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from bigcats.web.api import admin, auth, data, layers, uploads
+from bigcats.web.api import admin, auth, data, health, layers, uploads
 
 router = APIRouter(prefix="/api")
 router.include_router(auth.router)
@@ -10,3 +10,4 @@ router.include_router(data.router)
 router.include_router(layers.router)
 router.include_router(uploads.router)
 router.include_router(admin.router)
+router.include_router(health.router)
