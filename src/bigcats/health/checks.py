@@ -80,10 +80,11 @@ def _natural(name: str) -> list:
 
 
 def _file_order(media: pd.DataFrame) -> pd.DataFrame:
-    path = media["filePath"].fillna(media.get("fileName", "")).astype(str) if "filePath" in media else \
-        media["fileName"].astype(str)
-    keys = path.map(_natural)
-    order = sorted(range(len(media)), key=lambda i: (keys.iloc[i], media["timestamp"].iloc[i]))
+    """Media in the order the camera wrote them: natural order of their paths (IMG9 before IMG10), then time."""
+    path = (media["filePath"].fillna(media["fileName"]) if "filePath" in media else media["fileName"]).astype(str)
+    stamps = pd.to_datetime(media["timestamp"], utc=True).to_numpy()
+    keys = [(_natural(p), t, i) for i, (p, t) in enumerate(zip(path.tolist(), stamps))]
+    order = [i for _, _, i in sorted(keys)]
     return media.iloc[order].reset_index(drop=True)
 
 
