@@ -259,3 +259,36 @@ def test_hostile_exports_are_refused_not_crashed(tmp_path):
     with pytest.raises(FormSubmissionError, match="not a bigcats form|submission"):
         ingest_forms(engine, tmp_path / "weird.json", "x")
     assert table_counts(engine)["field_submission"] == 0
+
+
+def test_attacks_duplicates_infinities_traversal_and_one_point_tracks(tmp_path):
+    import zipfile
+
+    from bigcats.errors import BigcatsError
+    engine = open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    visits = _visits()
+    visits.append(dict(visits[0]))  # the same instance id twice in one export
+    with pytest.raises(BigcatsError, match="appears twice|duplicate") as err:
+        ingest_forms(engine, _export(tmp_path, visits=visits, name="dup"), "anlp")
+    assert any(p.code == "duplicate-submission" for p in err.value.all_problems())
+    routes = _routes()
+    routes[0]["days_since_snow"] = "inf"
+    routes[1]["track"] = "43.3 130.9 400 5"
+    with pytest.raises(FormSubmissionError) as err:
+        ingest_forms(engine, _export(tmp_path, routes=routes, name="inf"), "anlp")
+    fields = {(p.field, p.message.split(": ")[0]) for p in err.value.all_problems()}
+    assert ("days_since_snow", "submission uuid:r-0001") in fields and ("track", "submission uuid:r-0002") in fields
+    # a zip whose member names climb out of the folder: read in memory, nothing written anywhere
+    folder = _export(tmp_path, name="zipme")
+    evil = tmp_path / "deep" / "evil.zip"
+    evil.parent.mkdir()
+    with zipfile.ZipFile(evil, "w") as zf:
+        for p in folder.glob("*.csv"):
+            zf.write(p, f"../../{p.name}")
+        zf.writestr("../../media/../../escaped.jpg", b"x")
+    before = set(tmp_path.rglob("*"))
+    out = ingest_forms(engine, evil, "anlp")
+    assert out.new and set(tmp_path.rglob("*")) - before <= {tmp_path / "db.sqlite-wal", tmp_path / "db.sqlite-shm"}
+    with pytest.raises(BigcatsError):
+        ingest_forms(engine, tmp_path / "missing.zip", "anlp")
+    assert table_counts(engine)["field_submission"] == 10

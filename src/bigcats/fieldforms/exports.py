@@ -178,6 +178,10 @@ def _from_csvs(tables: dict[str, str], media: set[str]) -> list[Submission]:
                                         "KEY or _uuid)", file=name, row=line, field="meta-instanceID"))
                 continue
             flat = _flat_row(row)
+            if (row.get("KEY") or iid) in subs:
+                problems.append(Problem("duplicate-submission", f"submission {iid} appears twice", file=name,
+                                        row=line, field="meta-instanceID", value=iid))
+                continue
             subs[row.get("KEY") or iid] = Submission(
                 iid, form_id if form_id in {f.form_id for f in all_forms()} else _guess_form(flat),
                 row.get("SubmissionDate") or row.get("_submission_time"), flat, where=f"{name} row {line}")

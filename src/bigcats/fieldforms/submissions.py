@@ -96,6 +96,9 @@ def _check_values(sub: Submission, row: dict[str, str], form_id: str, problems: 
             except ValueError:
                 bad(f"not a number ({base})")
                 continue
+            if not np.isfinite(v):
+                bad(f"not a finite number ({base})")
+                continue
             if base == "integer" and v != int(v):
                 bad("not a whole number")
             elif name in ("battery_percent",) and not 0 <= v <= 100:
