@@ -292,3 +292,22 @@ def test_attacks_duplicates_infinities_traversal_and_one_point_tracks(tmp_path):
     with pytest.raises(BigcatsError):
         ingest_forms(engine, tmp_path / "missing.zip", "anlp")
     assert table_counts(engine)["field_submission"] == 10
+
+
+def test_kobo_csv_export_with_semicolons_and_split_geopoints(tmp_path):
+    """KoboToolbox's CSV: ';' between columns, '/' between groups, _uuid, and its split geopoint helpers."""
+    engine = open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    head = ("start;end;sign_time;sign_location;_sign_location_latitude;_sign_location_longitude;"
+            "_sign_location_altitude;_sign_location_precision;sign_kind;sign_species;sign_count;sign_photo;notes;"
+            "meta/instanceID;_id;_uuid;_submission_time;_validation_status;_notes;_status;_submitted_by;__version__;"
+            "_tags;_index")
+    row = ("2026-01-20T13:50:00.000+08:00;2026-01-20T14:05:00.000+08:00;2026-01-20T14:00:00.000+08:00;"
+           "43.2 130.9 350 6;43.2;130.9;350;6;track_sign;Panthera_tigris_altaica;2;;\"fresh; two animals\";"
+           "uuid:kobo-1;101;kobo-1;2026-01-20T06:10:00;;;submitted_via_web;ranger;vX;;1")
+    (tmp_path / f"{INCIDENTAL_SIGN}.csv").write_text(head + "\n" + row + "\n", encoding="utf-8")
+    out = ingest_forms(engine, tmp_path / f"{INCIDENTAL_SIGN}.csv", "hlj")
+    assert out.incidental == 1
+    with engine.connect() as conn:
+        rec = conn.execute(select(IncidentalRecord)).one()
+    assert (rec.latitude, rec.longitude, rec.count, rec.kind, rec.utc_offset) == (43.2, 130.9, 2, "track_sign", 480)
+    assert rec.attributes["notes"] == "fresh; two animals"
