@@ -8,6 +8,7 @@ shipped taxonomy (name = scientific name with underscores, labels = its four com
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bigcats.taxonomy import species_table
 
@@ -277,6 +278,7 @@ def incidental_sign() -> Form:
     return Form(INCIDENTAL_SIGN, "incidental_sign", survey, _choices("sign", SIGN_KINDS) + species_choices())
 
 
-def all_forms() -> list[Form]:
-    """The three forms bigcats writes and reads."""
-    return [station_visit(), track_census(), incidental_sign()]
+@lru_cache(maxsize=1)
+def all_forms() -> tuple[Form, ...]:
+    """The three forms bigcats writes and reads (built once: readers look them up per row)."""
+    return (station_visit(), track_census(), incidental_sign())

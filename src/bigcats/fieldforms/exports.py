@@ -168,6 +168,7 @@ def _from_csvs(tables: dict[str, str], media: set[str]) -> list[Submission]:
     repeats = [n for n, r in rows.items() if r and "PARENT_KEY" in r[0]]
     subs: dict[str, Submission] = {}
     problems: list[Problem] = []
+    form_ids = {f.form_id for f in all_forms()}
     for name in mains:
         form_id = Path(name).stem
         for line, row in enumerate(rows[name], start=2):
@@ -183,7 +184,7 @@ def _from_csvs(tables: dict[str, str], media: set[str]) -> list[Submission]:
                                         row=line, field="meta-instanceID", value=iid))
                 continue
             subs[row.get("KEY") or iid] = Submission(
-                iid, form_id if form_id in {f.form_id for f in all_forms()} else _guess_form(flat),
+                iid, form_id if form_id in form_ids else _guess_form(flat),
                 row.get("SubmissionDate") or row.get("_submission_time"), flat, where=f"{name} row {line}")
     for name in repeats:
         repeat = Path(name).stem.split("-")[-1]

@@ -122,7 +122,7 @@ def ingest_forms(engine: Engine, source: str | Path, partner: str, census_dir: s
         [c for c in everything if c.sub.form_id == STATION_VISIT], partner, country)
     result.deployments, result.outages = len(deps), len(outages)
     routes = [c for c in everything if c.sub.form_id == TRACK_CENSUS]
-    if routes:
+    if routes and (census_dir is not None or any(c.sub.form_id == TRACK_CENSUS for c in checked)):
         result.census = _census(routes, Path(census_dir) if census_dir else None)
     signs = incidental_rows([c for c in checked if c.sub.form_id == INCIDENTAL_SIGN])
     result.incidental = len(signs)

@@ -8,6 +8,7 @@ is written.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -26,10 +27,12 @@ from bigcats.problems import Problem
 FORMS = {f.form_id: f for f in all_forms()}
 
 
+@lru_cache(maxsize=None)
 def _types(form_id: str) -> dict[str, str]:
     return {r["name"]: r["type"] for r in FORMS[form_id].survey}
 
 
+@lru_cache(maxsize=None)
 def _choices(form_id: str) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for c in FORMS[form_id].choices:
