@@ -22,8 +22,9 @@ from bigcats.problems import Problem
 from bigcats.taxonomy import resolve_labels
 
 REQUIRED = ["Patrol ID", "Waypoint ID", "Waypoint Date", "X", "Y"]
-THREAT = re.compile(r"snare|trap|camp|weapon|firearm|gun|shot|poach|poison|net|петл|капкан|браконь|陷阱|猎套|盗猎|урхи|занга",
-                    re.I)
+THREAT = re.compile(r"\b(?:snares?|traps?|trapping|poach\w*|poison\w*|weapons?|firearms?|guns?|shots?|gunshots?|"
+                    r"cartridges?|nets?|camps?)\b|петл|капкан|браконь|выстрел|гильз|陷阱|猎套|盗猎|枪|урхи|занга|хулгайн",
+                    re.I)  # whole English words: 'Cabinet' or 'Internet' are no nets
 DATE_FORMATS = ("%b %d, %Y %I:%M:%S %p", "%b %d, %Y %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M:%S",
                 "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M:%S")
 
