@@ -165,6 +165,9 @@ def test_camtrapr_sample_reports_station_a_problem_period(tmp_path):
     assert res.exit_code == 0 and json.loads(res.stdout)["outages"] == 1
     res = runner.invoke(app, ["health", "apply", "1:clock_jump:20090101T000000", "--db", db])
     assert res.exit_code == 1 and "no such finding" in res.output
+    for junk in ("1:nonsense", "x:y:z", "1:clock_jump:2009'; DROP TABLE media;--"):
+        res = runner.invoke(app, ["health", "apply", junk, "--db", db])
+        assert res.exit_code == 1 and "not a finding key" in res.output, res.output
 
 
 def test_web_health_for_members_only_and_fixes_for_editors(frames, tmp_path):

@@ -106,11 +106,15 @@ def deployment_partners(engine: Engine, keys: list[str]) -> dict[int, str]:
 
 def apply_findings(engine: Engine, keys: list[str], confirmed_by: str | None = None) -> dict:
     """Apply the confirmed findings (by key): outages written, clocks corrected; a key already applied adds nothing."""
+    import re
+
+    bad = [k for k in keys if not re.fullmatch(r"\d{1,18}:[a-z_]{1,32}:\d{8}T\d{6}", k)]
+    if bad:
+        raise HealthError(f"not a finding key: {bad[0]!r} (keys look like 12:silent_end:20250301T101500; "
+                          "`bigcats health check` lists them)")
     deps = sorted({k.split(":")[0] for k in keys})
     current: dict[str, Finding] = {}
     for dep in deps:
-        if not dep.isdigit():
-            raise HealthError(f"no such finding: {keys[0]!r} (keys are deployment:kind:start)")
         _, _, found = findings(engine, deployment=int(dep))
         current.update({f.key: f for f in found})
     now = datetime.now(timezone.utc).replace(tzinfo=None)
