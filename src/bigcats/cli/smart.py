@@ -31,6 +31,7 @@ def smart(
                       read_label_map(label_map) if label_map else None)
     added = store_smart(open_store(db), p, r, partner, str(observations))
     result = {"patrols": len(p), "records": len(r), "threats": int(r["threat"].sum()),
-              "km": float(p["distance_km"].sum()), "added": added}
-    emit(result, as_json, human=f"{len(p)} patrols ({result['km']:.1f} km), {len(r)} records "
+              "km": float(p["distance_km"].sum(min_count=1)) if len(p) else None, "added": added}
+    km = "distance unknown" if result["km"] is None or result["km"] != result["km"] else f"{result['km']:.1f} km"
+    emit(result, as_json, human=f"{len(p)} patrols ({km}), {len(r)} records "
                                 f"({result['threats']} threats); added {added}")

@@ -76,7 +76,10 @@ def read_smart(observations: str | Path, patrols: str | Path | None, partner: st
     res = resolve_labels(wanted, partner=partner, user_map=user_map) if wanted else None
     mapping = dict(zip(res.mapping["label"], res.mapping["scientificName"])) if res is not None else {}
     animal_like = path.str.contains(r"wildlife|animal|fauna|mammal|животн|звер|动物|амьтан", case=False, regex=True)
-    for i in np.flatnonzero(((label != "") & ~threat & animal_like & ~label.isin(list(mapping))).to_numpy()):
+    # a Species attribute must resolve; a category leaf that names no species ('Direct observation') stays 'other'
+    named = (obs["Species"].fillna("").astype(str).str.strip() != "") if "Species" in obs.columns else \
+        pd.Series(False, index=obs.index)
+    for i in np.flatnonzero(((label != "") & ~threat & animal_like & named & ~label.isin(list(mapping))).to_numpy()):
         problems.append(Problem("unknown-species", "SMART category or species not in the taxonomy or the label map "
                                 "(add it with --label-map)", file=name, row=i + 2, field="Species",
                                 value=label.iloc[i]))
