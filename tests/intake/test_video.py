@@ -183,3 +183,10 @@ def test_web_serves_video_frames_to_step_through(tmp_path):
     last = client.get(f"/api/media/{mid}?frame=19")
     assert last.headers["X-Frame"] == "19" and last.content != first.content
     assert b"creation_time" not in first.content
+
+
+def test_a_card_of_videos_only_is_detected_as_media(tmp_path):
+    from bigcats.intake.detect import detect_format
+
+    make_video(tmp_path / "cards" / "ST01" / "CLIP0001.AVI", container="avi")
+    assert detect_format(tmp_path / "cards") == "images"

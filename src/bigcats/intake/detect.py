@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from bigcats.intake.images import JPEG_SUFFIXES
+from bigcats.intake.video import VIDEO_SUFFIXES
 from bigcats.intake.report import IntakeError
 from bigcats.intake.tables import read_table
 from bigcats.problems import Problem
@@ -45,8 +46,8 @@ def detect_format(source: str | Path) -> str:
         if any(camtrapr_role(p) for p in sorted(src.glob("*.csv")) + sorted(src.glob("*.xlsx"))):
             return "camtrapr"
         for p in src.rglob("*"):
-            if p.suffix.lower() in JPEG_SUFFIXES:
-                return "images"
+            if p.suffix.lower() in JPEG_SUFFIXES or p.suffix.lower() in VIDEO_SUFFIXES:
+                return "images"  # photos and videos: media of a card
     else:
         suffix = src.suffix.lower()
         if suffix == ".zip":
