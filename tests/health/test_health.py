@@ -131,8 +131,11 @@ def test_apply_writes_outages_and_clock_corrections_once(frames, db_url):
     assert again["outages"] == 0 and again["clock_corrections"] == 0 and table_counts(engine) == before
     after = {(f["deployment_code"], f["kind"]) for f in check_store(engine)["findings"]}
     assert ("reset", "clock_jump") not in after and ("deadbattery", "silent_end") in after
-    with pytest.raises(Exception, match="no such finding"):
+    from bigcats.health.store import HealthError
+    with pytest.raises(HealthError, match="not a finding key"):
         apply_findings(engine, ["nobody:clock_jump:20250101T000000"])
+    with pytest.raises(HealthError, match="no such finding"):
+        apply_findings(engine, ["999:clock_jump:20250101T000000"])
 
 
 SAMPLE = Path("/work/shared/data/camtrapR-sample")
