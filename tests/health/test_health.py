@@ -152,7 +152,8 @@ def test_camtrapr_sample_reports_station_a_problem_period(tmp_path):
     runner = CliRunner()
     res = runner.invoke(app, ["ingest", str(SAMPLE / "inst/pictures/sample_images_species_tag"), "--partner", "ctr",
                               "--stations", str(SAMPLE / "tables_csv/camtraps.csv"), "--utc-offset", "+08:00",
-                              "--utm-zone", "50N", "--pattern", "{station}/*", "--no-manifest", "--db", db, "--json"])
+                              "--utm-zone", "50N", "--pattern", "{station}/*", "--no-manifest", "--country", "MYS",
+                              "--db", db, "--json"])
     assert res.exit_code == 0, res.output
     page = tmp_path / "health.html"
     res = runner.invoke(app, ["health", "check", "--db", db, "--json", "--html", str(page)])
@@ -164,8 +165,18 @@ def test_camtrapr_sample_reports_station_a_problem_period(tmp_path):
     assert f["start"].startswith("2009-04-02") and f["end"].startswith("2009-04-09T21:07")  # 05:07 local, +08:00
     html = page.read_text()
     assert html.count("<svg") == 3 and "StationA" in html and "<script" not in html
+    from bigcats.store.db import open_store
+    from bigcats.store.query import load_frames
+    from bigcats.survey.effort import effort_per_station
+
+    def station_a_nights():
+        eff = effort_per_station(load_frames(open_store(db)))
+        return float(eff.set_index("locationID").loc["StationA", "trapNights"])
+    before = station_a_nights()
     res = runner.invoke(app, ["health", "apply", f["key"], "--db", db, "--json"])
     assert res.exit_code == 0 and json.loads(res.stdout)["outages"] == 1
+    # the confirmed outage comes off StationA's effort: the 7.7 silent days after its set-up
+    assert abs((before - station_a_nights()) - 7.71) < 0.05, (before, station_a_nights())
     res = runner.invoke(app, ["health", "apply", "1:clock_jump:20090101T000000", "--db", db])
     assert res.exit_code == 1 and "no such finding" in res.output
     for junk in ("1:nonsense", "x:y:z", "1:clock_jump:2009'; DROP TABLE media;--"):
