@@ -311,3 +311,25 @@ def test_kobo_csv_export_with_semicolons_and_split_geopoints(tmp_path):
         rec = conn.execute(select(IncidentalRecord)).one()
     assert (rec.latitude, rec.longitude, rec.count, rec.kind, rec.utc_offset) == (43.2, 130.9, 2, "track_sign", 480)
     assert rec.attributes["notes"] == "fresh; two animals"
+
+
+def test_cli_forms_write_and_ingest_detects_the_export(tmp_path):
+    from typer.testing import CliRunner
+
+    from bigcats.cli import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["forms", "write", str(tmp_path / "forms"), "--json"])
+    assert res.exit_code == 0 and len(json.loads(res.stdout)["forms"]) == 3
+    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    folder = _export(tmp_path)
+    res = runner.invoke(app, ["ingest", str(folder), "--partner", "anlp", "--census-dir", str(tmp_path / "c"),
+                              "--db", db, "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["deployments"] == 2 and out["census"]["crossings"] == 3 and (tmp_path / "c" / "crossings.csv").exists()
+    visits = _visits()
+    visits[0]["battery_percent"] = "-5"
+    res = runner.invoke(app, ["ingest", str(_export(tmp_path, visits=visits, name="bad")), "--partner", "x",
+                              "--db", db])
+    assert res.exit_code == 1 and "uuid:v-0001" in res.output and "battery_percent" in res.output
