@@ -26,9 +26,15 @@ def test_forms_convert_without_warnings_in_four_languages(tmp_path):
     assert len(written) == 3
     ns = {"x": "http://www.w3.org/2002/xforms", "h": "http://www.w3.org/1999/xhtml"}
     for w in written:
-        for lang in LANGUAGES.values():  # each language as the default: still no warning
-            xml, warnings = convert(w["xlsx"])
+        for lang in LANGUAGES.values():  # each language made the default in the XLSX, as a person would
+            wb = load_workbook(w["xlsx"])
+            head = [c.value for c in wb["settings"][1]]
+            wb["settings"].cell(2, head.index("default_language") + 1, lang)
+            edited = tmp_path / f"{w['form_id']}-{lang[-3:-1]}.xlsx"
+            wb.save(edited)
+            xml, warnings = convert(edited)
             assert warnings == []
+            assert f'lang="{lang}" default="true()"' in xml
         root = ET.fromstring(xml.encode())
         texts = {t.get("lang"): {e.get("id"): "".join(e.itertext()).strip() for e in t.findall("x:text", ns)}
                  for t in root.iter("{http://www.w3.org/2002/xforms}translation")}

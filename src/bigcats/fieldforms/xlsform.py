@@ -44,14 +44,17 @@ def write_form(form: Form, folder: str | Path) -> Path:
     return path
 
 
-def convert(path: str | Path, xml_out: str | Path | None = None) -> tuple[str, list[str]]:
-    """The XForm XML of an XLSForm and pyxform's warnings; FormError if pyxform refuses it."""
+def convert(path: str | Path, xml_out: str | Path | None = None,
+            default_language: str | None = None) -> tuple[str, list[str]]:
+    """The XForm XML of an XLSForm and pyxform's warnings (with any of the four languages as the default one);
+    FormError if pyxform refuses it."""
     from pyxform.errors import PyXFormError
     from pyxform.xls2xform import convert as pyxform_convert
 
     warnings: list[str] = []
     try:
-        result = pyxform_convert(xlsform=str(path), warnings=warnings, validate=False, pretty_print=True)
+        result = pyxform_convert(xlsform=str(path), warnings=warnings, validate=False, pretty_print=True,
+                                 default_language=default_language)
     except PyXFormError as exc:
         raise FormError(f"{path}: pyxform refuses the form: {exc}") from None
     if xml_out is not None:
