@@ -83,23 +83,41 @@ def load_image(path: str | Path) -> np.ndarray:
     return img
 
 
-def prepare(img: np.ndarray, box: tuple[int, int, int, int] | None = None, work_size: int = 512) -> np.ndarray:
-    """Crop to the animal's box, convert to greyscale, resize the long side to `work_size`, equalise (CLAHE)."""
+def crop_geometry(shape: tuple[int, ...], box: tuple[int, int, int, int] | None, work_size: int, upscale: bool = False) -> tuple[tuple[int, int, int, int], float]:
+    """The clipped crop (x0, y0, x1, y1) of a box in a frame and the scale from it to working size."""
+    H, W = shape[:2]
+    if box is None:
+        x0, y0, x1, y1 = 0, 0, W, H
+    else:
+        x, y, w, h = (int(v) for v in box)
+        if w <= 0 or h <= 0 or x >= W or y >= H or x + w <= 0 or y + h <= 0:
+            raise IdentifyError(f"bounding box {box} lies outside the image of size {W}x{H}")
+        x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, W), min(y + h, H)
+    scale = work_size / max(x1 - x0, y1 - y0)
+    # Shrinking is always right; enlarging a small chip to the standard size (HotSpotter's chip resizing) is optional,
+    # and capped at 2x so that a distant cat's few pixels are not smeared into fake texture.
+    scale = min(scale, 2.0) if upscale else min(scale, 1.0)
+    return (x0, y0, x1, y1), scale
+
+
+def prepare_geometry(img: np.ndarray, box: tuple[int, int, int, int] | None = None, work_size: int = 512, upscale: bool = False) -> tuple[np.ndarray, float, tuple[int, int]]:
+    """Crop, greyscale, resize and equalise; also return the scale and the crop's offset in the frame."""
     if img.ndim not in (2, 3) or img.size == 0:
         raise IdentifyError(f"expected a 2-D greyscale or 3-D colour image, got an array of shape {img.shape}")
-    if box is not None:
-        x, y, w, h = (int(v) for v in box)
-        if w <= 0 or h <= 0 or x >= img.shape[1] or y >= img.shape[0]:
-            raise IdentifyError(f"bounding box {box} lies outside the image of size {img.shape[1]}x{img.shape[0]}")
-        img = img[max(y, 0) : y + h, max(x, 0) : x + w]
+    (x0, y0, x1, y1), scale = crop_geometry(img.shape, box, work_size, upscale)
+    img = img[y0:y1, x0:x1]
     if img.ndim == 3:
         img = cv2.cvtColor(img, cv2.COLOR_BGRA2GRAY if img.shape[2] == 4 else cv2.COLOR_BGR2GRAY)
     if img.dtype != np.uint8:
         img = cv2.normalize(img, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
-    scale = work_size / max(img.shape)
-    if scale < 1:  # only shrink: enlarging a small crop invents no detail
-        img = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    return _CLAHE.apply(img)
+    if scale != 1:
+        img = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+    return _CLAHE.apply(img), scale, (x0, y0)
+
+
+def prepare(img: np.ndarray, box: tuple[int, int, int, int] | None = None, work_size: int = 512) -> np.ndarray:
+    """Crop to the animal's box, convert to greyscale, resize the long side to `work_size`, equalise (CLAHE)."""
+    return prepare_geometry(img, box, work_size)[0]
 
 
 def sharpness(grey: np.ndarray) -> float:
@@ -114,22 +132,45 @@ def extract(
     gate: QualityGate = QualityGate(),
     source: str | None = None,
     work_size: int = 512,
+    mask: np.ndarray | None = None,
+    upscale: bool = False,
 ) -> ImageFeatures:
-    """Features of one photo; raises UnidentifiableImage (too_small, blank, too_blurred, too_few_features)."""
+    """Features of one photo; raises UnidentifiableImage (too_small, blank, too_blurred, too_few_features).
+
+    `box` (x, y, w, h in pixels) crops to the animal; `mask` (same height and width as the frame, non-zero on the
+    animal) drops keypoints that fall on the background, e.g. from `background.foreground_mask`.
+    """
     descriptor = descriptor or default_descriptor()
-    raw = img if box is None else img[max(int(box[1]), 0) : int(box[1] + box[3]), max(int(box[0]), 0) : int(box[0] + box[2])]
+    if img.ndim not in (2, 3) or img.size == 0:
+        raise IdentifyError(f"expected a 2-D greyscale or 3-D colour image, got an array of shape {img.shape}")
+    (x0, y0, x1, y1), _ = crop_geometry(img.shape, box, work_size)
+    raw = img[y0:y1, x0:x1]
     if min(raw.shape[:2]) < gate.min_side:
         raise UnidentifiableImage("too_small", f"{raw.shape[1]}x{raw.shape[0]} px, need at least {gate.min_side} px on each side", source)
-    grey = prepare(img, box, work_size)
+    grey, scale, offset = prepare_geometry(img, box, work_size, upscale)
     if float(np.std(raw)) < gate.min_std:
         raise UnidentifiableImage("blank", f"grey-level spread {np.std(raw):.1f} < {gate.min_std}", source)
     sharp = sharpness(grey)
     if sharp < gate.min_sharpness:
         raise UnidentifiableImage("too_blurred", f"variance of Laplacian {sharp:.1f} < {gate.min_sharpness}", source)
     kps, desc = descriptor.detect_and_describe(grey)
+    if mask is not None and len(kps):
+        if mask.shape[:2] != img.shape[:2]:
+            raise IdentifyError(f"mask of shape {mask.shape[:2]} does not fit the image of shape {img.shape[:2]}")
+        fx = np.clip((kps[:, 0] / scale + offset[0]).astype(int), 0, img.shape[1] - 1)
+        fy = np.clip((kps[:, 1] / scale + offset[1]).astype(int), 0, img.shape[0] - 1)
+        keep = mask[fy, fx] > 0
+        kps, desc = kps[keep], desc[keep]
     if len(kps) < gate.min_keypoints:
         raise UnidentifiableImage("too_few_features", f"{len(kps)} keypoints < {gate.min_keypoints}", source)
-    return ImageFeatures(kps, desc, grey.shape, sharp)
+    return ImageFeatures(kps, desc, grey.shape, sharp, {"scale": scale, "offset": offset, "frame": img.shape[:2]})
+
+
+def frame_xy(feat: ImageFeatures) -> np.ndarray:
+    """Keypoint positions in the full frame's pixels (camera traps do not move: the same spot is the same place)."""
+    scale = feat.meta.get("scale", 1.0)
+    ox, oy = feat.meta.get("offset", (0, 0))
+    return feat.keypoints[:, :2] / scale + np.array([ox, oy], np.float32)
 
 
 def extract_file(path: str | Path, box: tuple[int, int, int, int] | None = None, **kwargs) -> ImageFeatures:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from bigcats.identify.errors import IdentifyError, UnidentifiableImage
-from bigcats.identify.features import Descriptor, ImageFeatures, default_descriptor, extract_file
+from bigcats.identify.features import Descriptor, ImageFeatures, default_descriptor, extract_file, frame_xy
 
 faiss.omp_set_num_threads(1)  # one core per worker; Dask spreads the work
 
@@ -32,6 +32,7 @@ class Partition:
     index: faiss.Index
     desc_image: np.ndarray  # int32 row in Catalogue.images
     desc_xy: np.ndarray  # float32 (n, 2) keypoint position at working size
+    desc_frame_xy: np.ndarray | None = None  # float32 (n, 2) keypoint position in the full frame's pixels
 
     @property
     def size(self) -> int:
@@ -83,10 +84,10 @@ def _check_images(images: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in ("image", "individual", "side", "scientificName") if c not in images.columns]
     if missing:
         raise IdentifyError(f"catalogue image table lacks column(s) {', '.join(missing)}")
-    bad = ~images["side"].isin(["left", "right"])
+    bad = ~images["side"].isin(["left", "right", "unknown"])
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise IdentifyError(f"image {images['image'].iloc[i]!r} (row {i + 1}): side {images['side'].iloc[i]!r} is not left or right")
+        raise IdentifyError(f"image {images['image'].iloc[i]!r} (row {i + 1}): side {images['side'].iloc[i]!r} is not left, right or unknown")
     if images["individual"].isna().any():
         i = int(np.flatnonzero(images["individual"].isna().to_numpy())[0])
         raise IdentifyError(f"image {images['image'].iloc[i]!r} (row {i + 1}): no individual")
@@ -106,6 +107,7 @@ def build_catalogue(images: pd.DataFrame, features: list[ImageFeatures], nprobe:
     desc_image = np.repeat(np.arange(len(images), dtype=np.int32), counts)
     all_desc = np.concatenate([f.descriptors for f in features]) if len(features) else np.zeros((0, 128), np.float32)
     all_xy = np.concatenate([f.keypoints[:, :2] for f in features]) if len(features) else np.zeros((0, 2), np.float32)
+    all_frame = np.concatenate([frame_xy(f) for f in features]) if len(features) else np.zeros((0, 2), np.float32)
     cat = Catalogue(images, work_size=work_size, nprobe=nprobe)
     key = (images["scientificName"].astype(str) + "|" + images["side"].astype(str)).to_numpy()
     for k in np.unique(key):
@@ -113,7 +115,7 @@ def build_catalogue(images: pd.DataFrame, features: list[ImageFeatures], nprobe:
         if len(rows) == 0:
             continue
         desc = np.ascontiguousarray(all_desc[rows], dtype=np.float32)
-        cat.partitions[str(k)] = Partition(_make_index(desc, nprobe), desc_image[rows], all_xy[rows].astype(np.float32))
+        cat.partitions[str(k)] = Partition(_make_index(desc, nprobe), desc_image[rows], all_xy[rows].astype(np.float32), all_frame[rows].astype(np.float32))
     return cat
 
 
@@ -128,16 +130,17 @@ def read_labels(folder: str | Path) -> pd.DataFrame:
         missing = [c for c in ("image", "individual") if c not in labels.columns]
         if missing:
             raise IdentifyError(f"{path}: missing column(s) {', '.join(missing)} (need image,individual,side,encounter)")
-        for col, default in (("side", "left"), ("scientificName", "unknown")):
+        for col, default in (("side", "unknown"), ("scientificName", "unknown")):
             if col not in labels.columns:
                 labels[col] = default
         if "encounter" not in labels.columns:
             labels["encounter"] = labels["image"]
-        labels["side"] = labels["side"].fillna("left").astype(str).str.lower()
-        bad = ~labels["side"].isin(["left", "right"])
+        # A flank nobody recorded is unknown, and is then compared with both flanks (never silently "left").
+        labels["side"] = labels["side"].fillna("unknown").astype(str).str.strip().str.lower().replace("", "unknown")
+        bad = ~labels["side"].isin(["left", "right", "unknown"])
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise IdentifyError(f"{path}, row {i + 2}, field side: {labels['side'].iloc[i]!r} is not left or right")
+            raise IdentifyError(f"{path}, row {i + 2}, field side: {labels['side'].iloc[i]!r} is not left, right or unknown")
         return labels
     files = sorted(p for p in folder.glob("*/*") if p.suffix.lower() in {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp"})
     if not files:
@@ -146,34 +149,116 @@ def read_labels(folder: str | Path) -> pd.DataFrame:
     return pd.DataFrame({
         "image": rel,
         "individual": [p.parent.name for p in files],
-        "side": "left",
+        "side": "unknown",
         "scientificName": "unknown",
         "encounter": rel,
     })
 
 
-def _box(labels: pd.DataFrame) -> np.ndarray | None:
+def _boxes(labels: pd.DataFrame) -> np.ndarray:
+    """Each photo's box as (x, y, w, h) pixels, or relative (0..1, Camtrap DP's bbox columns) as negative-free floats.
+
+    Returns an (n, 5) float array: x, y, w, h and 1 where relative, 0 where pixels; NaN rows have no box.
+    """
+    out = np.full((len(labels), 5), np.nan)
     if all(c in labels.columns for c in "xywh"):
-        return labels[list("xywh")].to_numpy()
-    return None
+        out[:, :4] = labels[list("xywh")].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+        out[:, 4] = 0
+    rel = ["bboxX", "bboxY", "bboxWidth", "bboxHeight"]
+    if all(c in labels.columns for c in rel):
+        r = labels[rel].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+        use = np.isnan(out[:, :4]).any(1) & ~np.isnan(r).any(1)
+        out[use, :4] = r[use]
+        out[use, 4] = 1
+    bad = ~np.isnan(out[:, :4]).any(1) & ((out[:, 2] <= 0) | (out[:, 3] <= 0))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise IdentifyError(f"labels row {i + 2} (image {labels['image'].iloc[i]!r}): box width and height must be positive")
+    return out
 
 
-def extract_folder(folder: str | Path, labels: pd.DataFrame | None = None, descriptor: Descriptor | None = None, work_size: int = 512) -> tuple[pd.DataFrame, list[ImageFeatures], pd.DataFrame]:
-    """Features of every photo in a folder: (usable labels, their features, refused photos with reason)."""
+def _pixel_box(row: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int, int] | None:
+    if np.isnan(row[:4]).any():
+        return None
+    x, y, w, h = row[:4]
+    if row[4] == 1:  # relative to the frame, as MegaDetector and Camtrap DP write boxes
+        x, y, w, h = x * shape[1], y * shape[0], w * shape[1], h * shape[0]
+    return int(round(x)), int(round(y)), max(1, int(round(w))), max(1, int(round(h)))
+
+
+def is_infrared(img: np.ndarray) -> bool:
+    """A night infrared photo: colour channels (almost) equal everywhere."""
+    if img.ndim == 2 or img.shape[2] < 3:
+        return True
+    small = img[:: max(1, img.shape[0] // 64), :: max(1, img.shape[1] // 64), :3].astype(np.int16)
+    return bool(np.abs(small[..., 0] - small[..., 1]).mean() + np.abs(small[..., 1] - small[..., 2]).mean() < 6)
+
+
+def extract_folder(
+    folder: str | Path,
+    labels: pd.DataFrame | None = None,
+    descriptor: Descriptor | None = None,
+    work_size: int = 512,
+    static_background: bool = True,
+    burst_background: bool = True,
+    upscale: bool = False,
+) -> tuple[pd.DataFrame, list[ImageFeatures], pd.DataFrame]:
+    """Features of every photo in a folder: (usable labels, their features, refused photos with reason).
+
+    The animal is found before it is matched: a box in the labels (x,y,w,h pixels, or Camtrap DP's relative
+    bboxX/bboxY/bboxWidth/bboxHeight) crops the photo; a photo without one, in a burst of three or more frames
+    (same `encounter`), is cropped to what differs from the burst's median (`burst_background`); keypoints that
+    repeat at the same place of the frame in other encounters at the same `station` are dropped
+    (`static_background`). The usable labels gain `box_source` (labels, burst, none) and `infrared`.
+    """
+    from bigcats.identify.background import drop_keypoints, foreground_masks, mask_box, static_keypoints
+    from bigcats.identify.features import extract, load_image
+
     folder = Path(folder)
     labels = read_labels(folder) if labels is None else labels
-    boxes = _box(labels)
+    boxes = _boxes(labels)
     descriptor = descriptor or default_descriptor()
-    feats, keep, refused = [], [], []
-    for i, name in enumerate(labels["image"].to_numpy()):  # one OpenCV call per photo
-        box = None if boxes is None or np.isnan(boxes[i].astype(float)).any() else tuple(int(v) for v in boxes[i])
-        try:
-            feats.append(extract_file(folder / name, box, descriptor=descriptor, work_size=work_size))
-            keep.append(i)
-        except UnidentifiableImage as err:
-            refused.append((name, err.reason, err.detail))
+    feats: dict[int, ImageFeatures] = {}
+    refused, source, infrared = [], {}, {}
+    names = labels["image"].to_numpy()
+    groups = labels.groupby(labels["encounter"].astype(str) if "encounter" in labels.columns else labels["image"], sort=False).indices
+    for rows in groups.values():  # a burst at a time: its frames tell the animal from the scenery
+        imgs = {}
+        for i in rows:
+            try:
+                imgs[i] = load_image(folder / names[i])
+            except UnidentifiableImage as err:
+                refused.append((names[i], err.reason, err.detail))
+        masks: dict[int, np.ndarray | None] = {}
+        need = [i for i in imgs if _pixel_box(boxes[i], imgs[i].shape) is None]
+        if burst_background and need and len(imgs) >= 3 and len({im.shape[:2] for im in imgs.values()}) == 1:
+            masks = dict(zip(imgs, foreground_masks(list(imgs.values())), strict=True))
+        for i, img in imgs.items():
+            box, mask, src = _pixel_box(boxes[i], img.shape), None, "labels"
+            if box is None:
+                mask = masks.get(i)
+                box, src = (mask_box(mask), "burst") if mask is not None else (None, "none")
+            try:
+                feats[i] = extract(img, box, descriptor=descriptor, source=str(folder / names[i]), work_size=work_size, upscale=upscale)
+                source[i], infrared[i] = src, is_infrared(img)
+            except UnidentifiableImage as err:
+                refused.append((names[i], err.reason, err.detail))
+            except IdentifyError as err:
+                refused.append((names[i], "bad_box", str(err)))
+        imgs.clear()
+    keep = sorted(feats)
+    usable = labels.iloc[keep].reset_index(drop=True)
+    out = [feats[i] for i in keep]
+    if "station" in usable.columns:  # matching drops votes that pair the same spot of one station's scenery
+        for f, st in zip(out, usable["station"].astype(str), strict=True):
+            f.meta["station"] = st
+    usable["box_source"] = [source[i] for i in keep]
+    usable["infrared"] = [infrared[i] for i in keep]
+    if static_background and "station" in usable.columns and len(out):
+        static = static_keypoints(out, usable["station"].astype(str).to_numpy(), usable["encounter"].astype(str).to_numpy())
+        out = [drop_keypoints(f, s) if s.any() and (~s).sum() >= 8 else f for f, s in zip(out, static, strict=True)]
     refused_df = pd.DataFrame(refused, columns=["image", "reason", "detail"])
-    return labels.iloc[keep].reset_index(drop=True), feats, refused_df
+    return usable, out, refused_df
 
 
 def index_folder(folder: str | Path, nprobe: int = 16, work_size: int = 512) -> tuple[Catalogue, pd.DataFrame]:
@@ -192,7 +277,8 @@ def save(cat: Catalogue, out: str | Path) -> Path:
     parts = {}
     for i, (key, p) in enumerate(sorted(cat.partitions.items())):
         faiss.write_index(p.index, str(out / f"part{i}.faiss"))
-        np.savez(out / f"part{i}.npz", desc_image=p.desc_image, desc_xy=p.desc_xy)
+        frame = {} if p.desc_frame_xy is None else {"desc_frame_xy": p.desc_frame_xy}
+        np.savez(out / f"part{i}.npz", desc_image=p.desc_image, desc_xy=p.desc_xy, **frame)
         parts[key] = f"part{i}"
     meta = {"format": "bigcats-identify-index/1", "descriptor": cat.descriptor, "work_size": cat.work_size, "nprobe": cat.nprobe, "partitions": parts}
     (out / "catalogue.json").write_text(json.dumps(meta, indent=2))
@@ -213,5 +299,5 @@ def load(folder: str | Path) -> Catalogue:
         if hasattr(index, "nprobe"):
             index.nprobe = cat.nprobe
         arrays = np.load(folder / f"{stem}.npz")
-        cat.partitions[key] = Partition(index, arrays["desc_image"], arrays["desc_xy"])
+        cat.partitions[key] = Partition(index, arrays["desc_image"], arrays["desc_xy"], arrays["desc_frame_xy"] if "desc_frame_xy" in arrays else None)
     return cat

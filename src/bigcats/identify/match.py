@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from bigcats.identify.errors import IdentifyError
-from bigcats.identify.features import ImageFeatures, extract
+from bigcats.identify.features import ImageFeatures, extract, frame_xy
 from bigcats.identify.index import Catalogue, Partition
 
 DEFAULT_THRESHOLD = 0.8  # verified score; calibrated on synthetic moderate sets (benchmarks/RESULTS-identify.md)
@@ -34,6 +34,7 @@ class MatchParams:
     ransac_px: float = 12.0  # reprojection tolerance at working size (bodies bend: not a rigid plane)
     min_inliers: int = 6
     threshold: float = DEFAULT_THRESHOLD
+    scenery_radius: float = 0.02  # fraction of the frame's diagonal; see drop_scenery_votes
 
 
 @dataclass
@@ -52,12 +53,17 @@ class MatchResult:
     best_score: float
     new_individual: bool
     threshold: float
+    side: str = "unknown"
 
     def to_dict(self, top: int = 10) -> dict:
         """A JSON-ready summary: decision and the top candidates."""
         best = self.candidates.iloc[0]["individual"] if len(self.candidates) and not self.new_individual else None
+        from bigcats.identify.calibrate import confidence_words
+
         return {
             "decision": "new_individual" if self.new_individual else "match",
+            "confidence": confidence_words(self.best_score, self.threshold),
+            "flank": self.side if self.side != "unknown" else "unknown: compared with both flanks",
             "best_individual": best,
             "best_score": self.best_score,
             "threshold": self.threshold,
@@ -65,9 +71,9 @@ class MatchResult:
         }
 
 
-def neighbours(part: Partition, desc: np.ndarray, params: MatchParams = MatchParams()) -> Neighbours:
-    """Search the k+1+extra nearest catalogue descriptors of every query descriptor."""
-    kk = min(params.k + 1 + params.extra, part.size)
+def neighbours(part: Partition, desc: np.ndarray, params: MatchParams = MatchParams(), spare: int | None = None) -> Neighbours:
+    """Search the k+1+extra (or k+1+spare) nearest catalogue descriptors of every query descriptor."""
+    kk = min(params.k + 1 + (params.extra if spare is None else spare), part.size)
     if kk < 2:
         raise IdentifyError("the catalogue partition holds fewer than two descriptors: nothing to match against")
     d2, rows = part.index.search(np.ascontiguousarray(desc, dtype=np.float32), kk)
@@ -104,6 +110,25 @@ def votes(nb: Neighbours, part: Partition, individual_code: np.ndarray, excluded
     })
     # One vote per query descriptor and individual: the nearest (rows are distance-ordered, so the first).
     return frame.drop_duplicates(["q", "individual"], keep="first")
+
+
+def drop_scenery_votes(v: pd.DataFrame, feat: ImageFeatures, part: Partition, station: np.ndarray | None, params: MatchParams = MatchParams()) -> pd.DataFrame:
+    """Votes without those that pair a query keypoint with the same spot of the same station's frame.
+
+    Camera traps do not move: a keypoint at the same place of the frame, in a photo of the same station, is
+    the scenery both photos share (a rock, a trunk), whoever walked past. Such votes say nothing about the cat.
+    """
+    qst = feat.meta.get("station")
+    if qst is None or station is None or part.desc_frame_xy is None or v.empty or params.scenery_radius <= 0:
+        return v
+    same = station[v["image"].to_numpy()] == qst
+    if not same.any():
+        return v
+    h, w = feat.meta.get("frame", feat.shape)
+    qxy = frame_xy(feat)[v["q"].to_numpy()]
+    rxy = part.desc_frame_xy[v["row"].to_numpy()]
+    close = np.hypot(*(qxy - rxy).T) < params.scenery_radius * float(np.hypot(h, w))
+    return v[~(same & close)]
 
 
 def _verify(v: pd.DataFrame, query_xy: np.ndarray, part: Partition, params: MatchParams) -> tuple[float, int, int]:
@@ -149,20 +174,73 @@ def _codes(cat: Catalogue) -> tuple[np.ndarray, np.ndarray]:
     return code, names
 
 
+SIDES = ("left", "right", "unknown")
+
+
+def compatible_sides(side: str) -> tuple[str, ...]:
+    """Flanks a photo may be compared with: its own and unknown ones; an unknown flank is compared with all."""
+    side = str(side).lower()
+    if side not in SIDES:
+        raise IdentifyError(f"flank {side!r} is not left, right or unknown")
+    return SIDES if side == "unknown" else (side, "unknown")
+
+
+def partitions_for(cat: Catalogue, species: str, side: str) -> list[Partition]:
+    """The catalogue's partitions a photo of this species and flank is matched against (at least one)."""
+    keys = [f"{species}|{s}" for s in compatible_sides(side)]
+    parts = [cat.partitions[k] for k in keys if k in cat.partitions]
+    if not parts:
+        cat.partition(species, side)  # raises the error naming what the catalogue holds
+    return parts
+
+
+def rank_all(feat: ImageFeatures, cat: Catalogue, species: str, side: str, code: np.ndarray, names: np.ndarray, excluded: np.ndarray | None = None, params: MatchParams = MatchParams(), cache: dict | None = None, spare: int | None = None) -> pd.DataFrame:
+    """Candidates over every compatible partition, each individual at its best partition's score.
+
+    `cache` (a dict the caller keeps per query) reuses one neighbour search for several exclusions, and
+    `spare` fetches more neighbours for when many are excluded (an evaluation leaving a whole individual out).
+    """
+    frames = []
+    station = cat.images["station"].astype(str).to_numpy() if "station" in cat.images.columns else None
+    for part in partitions_for(cat, species, side):
+        if part.size < 2:
+            continue
+        if cache is not None and id(part) in cache:
+            nb = cache[id(part)]
+        else:
+            nb = neighbours(part, feat.descriptors, params, spare)
+            if cache is not None:
+                cache[id(part)] = nb
+        v = drop_scenery_votes(votes(nb, part, code, excluded, params), feat, part, station, params)
+        frames.append(rank(v, feat.keypoints[:, :2], part, names, params))
+    if not frames:
+        return pd.DataFrame(columns=["rank", "individual", "code", "lnbnn", "score", "inliers", "image_row"])
+    cand = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    if len(frames) > 1:
+        cand = cand.sort_values(["score", "lnbnn"], ascending=False, kind="stable").drop_duplicates("code", keep="first").reset_index(drop=True)
+        cand["rank"] = np.arange(1, len(cand) + 1)
+    return cand
+
+
 def match_features(feat: ImageFeatures, cat: Catalogue, species: str, side: str, params: MatchParams = MatchParams(), exclude_images: np.ndarray | None = None) -> MatchResult:
-    """Rank the catalogue's individuals of this species and flank for a photo's features."""
-    part = cat.partition(species, side)
+    """Rank the catalogue's individuals of this species and compatible flanks for a photo's features."""
     code, names = _codes(cat)
-    nb = neighbours(part, feat.descriptors, params)
-    v = votes(nb, part, code, exclude_images, params)
-    cand = rank(v, feat.keypoints[:, :2], part, names, params)
-    cand["image"] = np.where(cand["image_row"] >= 0, cat.images["image"].to_numpy()[np.maximum(cand["image_row"], 0)], None)
+    cand = rank_all(feat, cat, species, side, code, names, exclude_images, params)
+    cand["image"] = np.where(cand["image_row"] >= 0, cat.images["image"].to_numpy()[np.maximum(cand["image_row"].astype(int), 0)], None)
     cand = cand.drop(columns=["code", "image_row"])
     best = float(cand["score"].iloc[0]) if len(cand) else 0.0
-    return MatchResult(cand, best, best < params.threshold, params.threshold)
+    res = MatchResult(cand, best, best < params.threshold, params.threshold)
+    res.side = str(side)
+    return res
 
 
-def match_image(img: np.ndarray, cat: Catalogue, species: str, side: str, box: tuple[int, int, int, int] | None = None, params: MatchParams = MatchParams(), source: str | None = None) -> MatchResult:
-    """Rank candidates for a photo (or an observation's bounding box); raises UnidentifiableImage with its reason."""
-    feat = extract(img, box, source=source, work_size=cat.work_size)
+def match_image(img: np.ndarray, cat: Catalogue, species: str, side: str, box: tuple[int, int, int, int] | None = None, params: MatchParams = MatchParams(), source: str | None = None, mask: np.ndarray | None = None, station: str | None = None) -> MatchResult:
+    """Rank candidates for a photo (or an observation's bounding box); raises UnidentifiableImage with its reason.
+
+    `station` (as in the catalogue's `station` column) lets the matcher ignore the scenery the photo shares with
+    the catalogue's photos from the same camera.
+    """
+    feat = extract(img, box, source=source, work_size=cat.work_size, mask=mask)
+    if station is not None:
+        feat.meta["station"] = str(station)
     return match_features(feat, cat, species, side, params)
