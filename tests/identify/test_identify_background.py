@@ -124,3 +124,27 @@ def test_shared_scenery_does_not_make_two_cats_one(tmp_path):
         assert cleaned.index[0] == "T2"
         assert cleaned["T2"] > 5 * cleaned.drop("T2").max()
         assert cleaned.drop("T2").max() < 0.2 * naive.drop("T2").max()
+
+
+def test_thumbnail_is_the_animal_without_the_photos_metadata(tmp_path):
+    from bigcats.identify.crops import thumbnail
+
+    bg = scenery(5)
+    frame, box = cat_at(bg, "T1", 0, 100, 100)
+    path = tmp_path / "frame.jpg"
+    cv2.imwrite(str(path), frame)
+    # A JPEG with an EXIF block carrying a GPS tag: the thumbnail must not carry it on.
+    raw = path.read_bytes()
+    exif = b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\x00\x01\x88\x25\x00\x04\x00\x00\x00\x01\x00\x00\x00\x00GPS-SECRET"
+    path.write_bytes(raw[:2] + b"\xff\xe1" + (len(exif) + 2).to_bytes(2, "big") + exif + raw[2:])
+    data = thumbnail(path, box, size=120)
+    assert b"GPS-SECRET" not in data and b"Exif" not in data
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    assert max(img.shape[:2]) == 120
+    assert abs(img.shape[1] / img.shape[0] - box[2] / box[3]) < 0.1  # the cat's box, with its margin
+    with pytest.raises(IdentifyError):
+        thumbnail(path, (5000, 5000, 10, 10))
+    with pytest.raises(IdentifyError):
+        thumbnail(path, box, size=5)
+    with pytest.raises(IdentifyError):
+        thumbnail(tmp_path / "missing.jpg")

@@ -66,9 +66,11 @@ def match(
     image: Path,
     index: Annotated[Path, typer.Option("--index")],
     species: Annotated[str, typer.Option(help="tiger, leopard, snow_leopard or a scientific name")] = "tiger",
-    side: Annotated[str, typer.Option(help="left or right flank")] = "left",
+    side: Annotated[str, typer.Option(help="left, right or unknown flank (unknown: compared with both)")] = "left",
     threshold: Annotated[float | None, typer.Option(help="best score below which the photo is a new individual")] = None,
     box: Annotated[str | None, typer.Option(help="bounding box x,y,w,h of the animal")] = None,
+    detector: Annotated[Path | None, typer.Option(help="an ONNX animal detector (e.g. MegaDetector v5 exported) to find the box")] = None,
+    station: Annotated[str | None, typer.Option(help="the photo's station, to ignore scenery shared with its catalogue photos")] = None,
     top: int = 10,
     propose: Annotated[bool, typer.Option(help="store the top 3 candidates as pending proposals in the database")] = False,
     observation: Annotated[int | None, typer.Option(help="the photo's observation id in the database")] = None,
@@ -86,7 +88,14 @@ def match(
         if bbox is not None and len(bbox) != 4:
             raise IdentifyError(f"--box {box!r}: expected four integers x,y,w,h")
         params = MatchParams() if threshold is None else MatchParams(threshold=threshold)
-        res = match_image(load_image(image), load(index), _species(species), side, bbox, params, source=str(image))
+        img = load_image(image)
+        if bbox is None and detector is not None:
+            from bigcats.identify.detector import OnnxDetector
+
+            bbox = OnnxDetector(detector).best_box(img)
+            if bbox is None:
+                raise UnidentifiableImage("no_animal", f"the detector {detector.name} found no animal", str(image))
+        res = match_image(img, load(index), _species(species), side.lower(), bbox, params, source=str(image), station=station)
     except UnidentifiableImage as err:
         emit({"image": str(image), "decision": "unidentifiable", "reason": err.reason, "detail": err.detail}, as_json)
         raise typer.Exit(1)
@@ -106,22 +115,72 @@ def match(
     emit(out, as_json)
 
 
+def _evaluation_tables(result: dict) -> object:
+    """Rich tables of an evaluation: by photo and by encounter, the operating point, per individual, errors."""
+    from rich.console import Group
+    from rich.table import Table
+
+    def pct(m: dict, k: str) -> str:
+        ci = m.get("ci95", {}).get(k)
+        return f"{m[k]:.1%}" + (f" ({ci[0]:.0%}–{ci[1]:.0%})" if ci else "")
+
+    t = Table(title=f"Identification on {result['folder']}: {result['photos']} photos, {len(result['refused'])} refused")
+    for col in ("level", "queries", "top-1", "top-5", "mAP", "false new", "wrong match", "open-set known", "threshold"):
+        t.add_column(col)
+    rows = [("by photo", result), ("by encounter", result["by_encounter"])]
+    if "operating_point" in result:
+        rows.append((f"by encounter at the operating point (wrong match ≤ {result['operating_point']['max_wrong_match']:.0%})", result["operating_point"]["by_encounter"]))
+    for name, m in rows:
+        t.add_row(name, str(m["queries"]), pct(m, "top1"), pct(m, "top5"), f"{m['mAP']:.2f}", pct(m, "false_new_rate"),
+                  pct(m, "wrong_match_rate"), pct(m, "open_set_wrong_match_rate"), f"{m['threshold']:.2f}")
+    ind = Table(title="Per individual, by encounter (at the operating point)")
+    per = result["per_individual"]
+    for col in per.columns:
+        ind.add_column(col)
+    for rec in per.itertuples(index=False):
+        ind.add_row(*(str(v) for v in rec))
+    err = Table(title="Where the remaining errors come from (encounters whose cat is not first)")
+    err.add_column("reason")
+    err.add_column("encounters")
+    reasons = result["errors"]["reasons"].str.split("; ").explode().value_counts() if len(result["errors"]) else {}
+    for k, v in dict(reasons).items():
+        err.add_row(str(k), str(v))
+    return Group(t, ind, err)
+
+
 @app.command()
 def evaluate(
     folder: Path,
-    threshold: Annotated[float | None, typer.Option(help="new-individual threshold on the verified score")] = None,
+    threshold: Annotated[float | None, typer.Option(help="new-individual threshold on the verified score (default: the matcher's)")] = None,
+    max_wrong_match: Annotated[float, typer.Option(help="wrong-match rate by encounter the operating point may not exceed")] = 0.05,
+    pool: Annotated[str, typer.Option(help="how an encounter's photos are pooled per candidate: max, sum or mean")] = "max",
+    static_background: Annotated[bool, typer.Option(help="drop keypoints that repeat at the same station (needs a station column)")] = True,
+    burst_background: Annotated[bool, typer.Option(help="crop photos without a box to what differs from their burst's median")] = True,
+    bootstrap: Annotated[int, typer.Option(help="bootstrap resamples of encounters for the 95% intervals (0: none)")] = 1000,
+    curve_out: Annotated[Path | None, typer.Option(help="write the false-new/wrong-match curve by encounter as CSV")] = None,
+    errors_out: Annotated[Path | None, typer.Option(help="write every encounter whose cat is not first, with the likely reason, as CSV")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Leave-one-encounter-out evaluation: top-1, top-5, mAP, false-new and wrong-match rates."""
+    """Evaluate on a labelled folder: top-1, top-5, mAP and open-set rates by photo and by encounter, with intervals."""
     from bigcats.identify.evaluate import evaluate_folder
 
     try:
-        result = evaluate_folder(folder, threshold)
+        result = evaluate_folder(folder, threshold, pool=pool, max_wrong_match=max_wrong_match, n_boot=bootstrap,
+                                 static_background=static_background, burst_background=burst_background)
     except IdentifyError as err:
         fail(str(err))
+    if curve_out is not None:
+        result["curve"].to_csv(curve_out, index=False)
+    if errors_out is not None:
+        result["errors"].to_csv(errors_out, index=False)
+    human = _evaluation_tables(result)
     result.pop("queries_table")
-    emit(result, as_json)
+    result.pop("encounter_table")
+    result["curve"] = result["curve"].to_dict(orient="records")
+    result["per_individual"] = result["per_individual"].to_dict(orient="records")
+    result["errors"] = result["errors"].to_dict(orient="records")
+    emit(result, as_json, human)
 
 
 @app.command()

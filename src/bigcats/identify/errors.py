@@ -10,7 +10,7 @@ class IdentifyError(BigcatsError):
 
 
 class UnidentifiableImage(IdentifyError):
-    """A photo that cannot be identified; `reason` is one of too_small, blank, too_blurred, too_few_features, unreadable."""
+    """A photo that cannot be identified; `reason` is one of too_small, blank, too_blurred, too_few_features, unreadable, no_animal."""
 
     def __init__(self, reason: str, detail: str, source: str | None = None) -> None:
         self.reason = reason
