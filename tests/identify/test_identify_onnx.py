@@ -139,3 +139,4 @@ def test_combined_score_moves_the_embeddings_choice_up():
         combine(cand, sims, weight=-1)
     with pytest.raises(IdentifyError):
         global_scores(np.ones(3, np.float32), refs, code)
+

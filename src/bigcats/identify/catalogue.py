@@ -196,10 +196,10 @@ def propose(engine: Engine, proposals: pd.DataFrame, method: str = "rootsift-lnb
     no_subject = p[subject].isna().all(axis=1)
     if no_subject.any():
         raise IdentifyError(f"proposal row {int(no_subject.to_numpy().nonzero()[0][0]) + 1}: no observation, media or image")
-    bad_side = ~p["side"].isin(["left", "right"])
+    bad_side = ~p["side"].isin(["left", "right", "unknown"])  # unknown: the photo was matched against both flanks
     if bad_side.any():
         i = int(bad_side.to_numpy().nonzero()[0][0])
-        raise IdentifyError(f"proposal row {i + 1}, field side: {p['side'].iloc[i]!r} is not left or right")
+        raise IdentifyError(f"proposal row {i + 1}, field side: {p['side'].iloc[i]!r} is not left, right or unknown")
     at = _utc(when)
     with engine.begin() as conn:
         pid = _partner_id(conn, partner) if partner else None
@@ -558,8 +558,15 @@ def history(engine: Engine, individual: int | None = None) -> pd.DataFrame:
                                      "target", "undone_by", "note"])
 
 
-def pending(engine: Engine, partners: list[int] | None = None, limit: int = 200) -> pd.DataFrame:
-    """Pending proposals, best score first, with the query photo and the candidate's best reference photo of that flank."""
+def pending(engine: Engine, partners: list[int] | None = None, limit: int = 200, threshold: float | None = None) -> pd.DataFrame:
+    """Pending proposals, best score first, with the query photo and the candidate's best reference photo of that flank.
+
+    `confidence` says in words how sure the matcher is, relative to the operating threshold (`threshold`, else the
+    matcher's default): "very likely the same cat", "probably the same cat", ...
+    """
+    from bigcats.identify.calibrate import confidence_words
+    from bigcats.identify.match import DEFAULT_THRESHOLD
+
     p = IdentificationProposal
     ref = (select(IndividualImage.individual_id, IndividualImage.side,
                   func.min(IndividualImage.media_id).label("candidate_media_id"),
@@ -579,10 +586,14 @@ def pending(engine: Engine, partners: list[int] | None = None, limit: int = 200)
     if partners is not None:
         q = q.where(p.partner_id.in_(partners))
     with engine.connect() as conn:
-        return pd.DataFrame(conn.execute(q).mappings().all(),
-                            columns=["id", "observation_id", "media_id", "image", "scientificName", "side",
-                                     "individual_id", "individual", "score", "rank", "proposed_at", "method", "partner_id",
-                                     "partner", "candidate_media_id", "candidate_image"])
+        out = pd.DataFrame(conn.execute(q).mappings().all(),
+                           columns=["id", "observation_id", "media_id", "image", "scientificName", "side",
+                                    "individual_id", "individual", "score", "rank", "proposed_at", "method", "partner_id",
+                                    "partner", "candidate_media_id", "candidate_image"])
+    thr = DEFAULT_THRESHOLD if threshold is None else threshold
+    out["confidence"] = [confidence_words(float(sc), thr) if sc is not None and ind is not None else "probably a cat not in the catalogue"
+                         for sc, ind in zip(out["score"], out["individual"], strict=True)]
+    return out
 
 
 def pending_one(engine: Engine, proposal_id: int) -> dict | None:

@@ -31,6 +31,7 @@ class MatchParams:
     k: int = 4  # neighbours that vote; the (k+1)-th normalises
     extra: int = 6  # spare neighbours fetched so that excluded photos do not starve the vote
     verify_top: int = 10  # individuals passed to geometric verification
+    verify_images: int = 8  # of each, its best-voted reference photos verified (a cat seen 300 times needs no 300 RANSACs)
     ransac_px: float = 12.0  # reprojection tolerance at working size (bodies bend: not a rigid plane)
     min_inliers: int = 6
     threshold: float = DEFAULT_THRESHOLD
@@ -134,7 +135,9 @@ def drop_scenery_votes(v: pd.DataFrame, feat: ImageFeatures, part: Partition, st
 def _verify(v: pd.DataFrame, query_xy: np.ndarray, part: Partition, params: MatchParams) -> tuple[float, int, int]:
     """Best (inlier weight, inliers, photo) over the reference photos of one individual."""
     best = (0.0, 0, -1)
-    for image, g in v.groupby("image", sort=False):  # a handful of reference photos per candidate
+    weight = v.groupby("image", sort=False)["weight"].sum()
+    chosen = set(weight[weight.index.isin(v["image"].value_counts().loc[lambda n: n >= max(params.min_inliers, 4)].index)].nlargest(params.verify_images).index)
+    for image, g in v[v["image"].isin(chosen)].groupby("image", sort=False):  # a handful of reference photos per candidate
         if len(g) < max(params.min_inliers, 4):
             continue
         src = query_xy[g["q"].to_numpy()]
