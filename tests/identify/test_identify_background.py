@@ -148,3 +148,34 @@ def test_thumbnail_is_the_animal_without_the_photos_metadata(tmp_path):
         thumbnail(path, box, size=5)
     with pytest.raises(IdentifyError):
         thumbnail(tmp_path / "missing.jpg")
+
+
+def test_folder_boxes_relative_or_pixels_and_workers_agree(tmp_path):
+    """A Camtrap DP relative box crops like the same box in pixels; two workers give what one gives."""
+    bg = scenery(6)
+    (tmp_path / "images").mkdir()
+    rows = []
+    for k, (ind, x) in enumerate((("T1", 30), ("T2", 300), ("T1", 350), ("T2", 60))):
+        img, (bx, by, bw, bh) = cat_at(bg, ind, k, x, 100)
+        cv2.imwrite(str(tmp_path / "images" / f"{k}.png"), img)
+        rel = (bx / W, by / H, bw / W, bh / H) if k % 2 else (np.nan,) * 4
+        pix = (np.nan,) * 4 if k % 2 else (bx, by, bw, bh)
+        rows.append({"image": f"images/{k}.png", "individual": ind, "encounter": f"e{k}", "station": "S",
+                     "x": pix[0], "y": pix[1], "w": pix[2], "h": pix[3],
+                     "bboxX": rel[0], "bboxY": rel[1], "bboxWidth": rel[2], "bboxHeight": rel[3]})
+    labels = pd.DataFrame(rows)
+    one, f1, r1 = extract_folder(tmp_path, labels, burst_background=False)
+    two, f2, r2 = extract_folder(tmp_path, labels, burst_background=False, workers=2)
+    assert r1.empty and r2.empty and (one["box_source"] == "labels").all()
+    for a, b, (_, row) in zip(f1, f2, labels.iterrows(), strict=True):
+        assert np.array_equal(a.descriptors, b.descriptors)
+        xy = frame_xy(a)
+        x = row["x"] if not np.isnan(row["x"]) else row["bboxX"] * W
+        assert xy[:, 0].min() >= x - 1  # keypoints lie inside the box
+    # A box outside the frame refuses that photo (with its reason), not the folder.
+    bad = labels.assign(x=[5000, np.nan, np.nan, np.nan], y=[5000, np.nan, np.nan, np.nan])
+    _, _, refused = extract_folder(tmp_path, bad, burst_background=False)
+    assert refused["reason"].tolist() == ["bad_box"] and refused["image"].tolist() == ["images/0.png"]
+    neg = labels.assign(w=[-3, np.nan, np.nan, np.nan])
+    with pytest.raises(IdentifyError, match="width and height"):
+        extract_folder(tmp_path, neg)

@@ -28,21 +28,21 @@ from bigcats.identify.match import MatchParams, compatible_sides, rank_all
 POOLING = ("max", "sum", "mean")
 
 
-def score_table(cat, feats: list[ImageFeatures], params: MatchParams = MatchParams()) -> pd.DataFrame:
-    """Every photo's candidate scores, closed set (own encounter left out) and open set (own individual left out too).
+_SHARED: dict = {}  # the catalogue and features a forked worker inherits (nothing is pickled)
 
-    Columns: photo (row of cat.images), open (bool), code (individual), score (verified), lnbnn.
-    """
+
+def _score_rows(rows: list[int]) -> pd.DataFrame:
+    cat, feats, params = _SHARED["cat"], _SHARED["feats"], _SHARED["params"]
     images = cat.images
     names, code = np.unique(images["individual"].astype(str).to_numpy(), return_inverse=True)
     enc = images["encounter"].astype(str).to_numpy()
     species = images["scientificName"].astype(str).to_numpy()
     sides = images["side"].astype(str).to_numpy()
-    frames = []
     # Enough spare neighbours that leaving out a whole individual (one cat may hold half the set) does not
     # starve the vote, which would flatter the open-set figures.
     spare = max(params.extra, 40)
-    for i in range(len(images)):  # one query per photo: search once, vote and verify twice
+    frames = []
+    for i in rows:  # one query per photo: search once, vote and verify twice
         same_enc = enc == enc[i]
         cache: dict = {}
         for is_open, excluded in ((False, same_enc), (True, same_enc | (code == code[i]))):
@@ -50,6 +50,28 @@ def score_table(cat, feats: list[ImageFeatures], params: MatchParams = MatchPara
             frames.append(pd.DataFrame({"photo": i, "open": is_open, "code": cand["code"].to_numpy(int),
                                         "score": cand["score"].to_numpy(float), "lnbnn": cand["lnbnn"].to_numpy(float)}))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["photo", "open", "code", "score", "lnbnn"])
+
+
+def score_table(cat, feats: list[ImageFeatures], params: MatchParams = MatchParams(), workers: int = 1) -> pd.DataFrame:
+    """Every photo's candidate scores, closed set (own encounter left out) and open set (own individual left out too).
+
+    Columns: photo (row of cat.images), open (bool), code (individual), score (verified), lnbnn. With `workers` > 1
+    the photos are shared out to forked processes (each one core), which inherit the catalogue.
+    """
+    import multiprocessing as mp
+
+    _SHARED.update(cat=cat, feats=feats, params=params)
+    try:
+        rows = list(range(len(cat.images)))
+        if workers <= 1 or len(rows) < 20 or "fork" not in mp.get_all_start_methods():
+            return _score_rows(rows)
+        chunks = [rows[k::workers * 4] for k in range(workers * 4)]
+        with mp.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_score_rows, chunks)
+        out = pd.concat(parts, ignore_index=True)
+        return out.sort_values(["photo", "open"], kind="stable").reset_index(drop=True)
+    finally:
+        _SHARED.clear()
 
 
 def _has_reference(images: pd.DataFrame, rows: np.ndarray, code: np.ndarray) -> bool:
@@ -229,6 +251,7 @@ def evaluate_folder(
     static_background: bool = True,
     burst_background: bool = True,
     upscale: bool = False,
+    workers: int | None = None,
 ) -> dict:
     """Evaluate identification on a labelled folder, by photo and by encounter, with the trade-off curve.
 
@@ -239,12 +262,15 @@ def evaluate_folder(
     """
     params = params if threshold is None else replace(params, threshold=threshold)
     labels = read_labels(folder)
+    import os
+
+    workers = (os.cpu_count() or 1) if workers is None else workers
     usable, feats, refused = extract_folder(folder, labels, work_size=work_size, static_background=static_background,
-                                            burst_background=burst_background, upscale=upscale)
+                                            burst_background=burst_background, upscale=upscale, workers=workers)
     if len(usable) < 2:
         raise IdentifyError(f"{folder}: fewer than two usable photos ({len(refused)} refused)")
     cat = build_catalogue(usable, feats, nprobe=params_nprobe(len(usable)), work_size=work_size)
-    scores = score_table(cat, feats, params)
+    scores = score_table(cat, feats, params, workers=workers)
     qp = queries(cat, scores, "photo")
     qe = queries(cat, scores, "encounter", pool)
     c = curve(qe)

@@ -194,41 +194,24 @@ def is_infrared(img: np.ndarray) -> bool:
     return bool(np.abs(small[..., 0] - small[..., 1]).mean() + np.abs(small[..., 1] - small[..., 2]).mean() < 6)
 
 
-def extract_folder(
-    folder: str | Path,
-    labels: pd.DataFrame | None = None,
-    descriptor: Descriptor | None = None,
-    work_size: int = 512,
-    static_background: bool = True,
-    burst_background: bool = True,
-    upscale: bool = False,
-) -> tuple[pd.DataFrame, list[ImageFeatures], pd.DataFrame]:
-    """Features of every photo in a folder: (usable labels, their features, refused photos with reason).
+_JOBS: list = []  # the shares a forked worker inherits (a descriptor holding OpenCV objects cannot be pickled)
 
-    The animal is found before it is matched: a box in the labels (x,y,w,h pixels, or Camtrap DP's relative
-    bboxX/bboxY/bboxWidth/bboxHeight) crops the photo; a photo without one, in a burst of three or more frames
-    (same `encounter`), is cropped to what differs from the burst's median (`burst_background`); keypoints that
-    repeat at the same place of the frame in other encounters at the same `station` are dropped
-    (`static_background`). The usable labels gain `box_source` (labels, burst, none) and `infrared`.
-    """
-    from bigcats.identify.background import drop_keypoints, foreground_masks, mask_box, static_keypoints
+
+def _extract_bursts(k: int) -> tuple[dict, list, dict, dict]:
+    """Features of some bursts (one worker's share): features, refused, box source and infrared flag per row."""
+    from bigcats.identify.background import foreground_masks, mask_box
     from bigcats.identify.features import extract, load_image
 
-    folder = Path(folder)
-    labels = read_labels(folder) if labels is None else labels
-    boxes = _boxes(labels)
-    descriptor = descriptor or default_descriptor()
+    folder, names, boxes, bursts, descriptor, work_size, burst_background, upscale = _JOBS[k]
     feats: dict[int, ImageFeatures] = {}
     refused, source, infrared = [], {}, {}
-    names = labels["image"].to_numpy()
-    groups = labels.groupby(labels["encounter"].astype(str) if "encounter" in labels.columns else labels["image"], sort=False).indices
-    for rows in groups.values():  # a burst at a time: its frames tell the animal from the scenery
+    for rows in bursts:  # a burst at a time: its frames tell the animal from the scenery
         imgs = {}
         for i in rows:
             try:
                 imgs[i] = load_image(folder / names[i])
             except UnidentifiableImage as err:
-                refused.append((names[i], err.reason, err.detail))
+                refused.append((i, names[i], err.reason, err.detail))
         masks: dict[int, np.ndarray | None] = {}
         need = [i for i in imgs if _pixel_box(boxes[i], imgs[i].shape) is None]
         if burst_background and need and len(imgs) >= 3 and len({im.shape[:2] for im in imgs.values()}) == 1:
@@ -242,10 +225,61 @@ def extract_folder(
                 feats[i] = extract(img, box, descriptor=descriptor, source=str(folder / names[i]), work_size=work_size, upscale=upscale)
                 source[i], infrared[i] = src, is_infrared(img)
             except UnidentifiableImage as err:
-                refused.append((names[i], err.reason, err.detail))
+                refused.append((i, names[i], err.reason, err.detail))
             except IdentifyError as err:
-                refused.append((names[i], "bad_box", str(err)))
+                refused.append((i, names[i], "bad_box", str(err)))
         imgs.clear()
+    return feats, refused, source, infrared
+
+
+def extract_folder(
+    folder: str | Path,
+    labels: pd.DataFrame | None = None,
+    descriptor: Descriptor | None = None,
+    work_size: int = 512,
+    static_background: bool = True,
+    burst_background: bool = True,
+    upscale: bool = False,
+    workers: int = 1,
+) -> tuple[pd.DataFrame, list[ImageFeatures], pd.DataFrame]:
+    """Features of every photo in a folder: (usable labels, their features, refused photos with reason).
+
+    The animal is found before it is matched: a box in the labels (x,y,w,h pixels, or Camtrap DP's relative
+    bboxX/bboxY/bboxWidth/bboxHeight) crops the photo; a photo without one, in a burst of three or more frames
+    (same `encounter`), is cropped to what differs from the burst's median (`burst_background`); keypoints that
+    repeat at the same place of the frame in other encounters at the same `station` are dropped
+    (`static_background`). The usable labels gain `box_source` (labels, burst, none) and `infrared`.
+    With `workers` > 1, bursts are shared out to forked processes.
+    """
+    import multiprocessing as mp
+
+    from bigcats.identify.background import drop_keypoints, static_keypoints
+
+    folder = Path(folder)
+    labels = read_labels(folder) if labels is None else labels
+    boxes = _boxes(labels)
+    descriptor = descriptor or default_descriptor()
+    names = labels["image"].to_numpy()
+    groups = list(labels.groupby(labels["encounter"].astype(str) if "encounter" in labels.columns else labels["image"], sort=False).indices.values())
+    n = max(1, min(workers, len(groups)))
+    shares = [groups[k::n] for k in range(n)]
+    _JOBS[:] = [(folder, names, boxes, share, descriptor, work_size, burst_background, upscale) for share in shares]
+    try:
+        if n > 1 and "fork" in mp.get_all_start_methods():
+            with mp.get_context("fork").Pool(n) as pool:
+                parts = pool.map(_extract_bursts, range(n))
+        else:
+            parts = [_extract_bursts(k) for k in range(n)]
+    finally:
+        _JOBS.clear()
+    feats: dict[int, ImageFeatures] = {}
+    refused_rows, source, infrared = [], {}, {}
+    for f, r, s_, ir in parts:
+        feats.update(f)
+        refused_rows.extend(r)
+        source.update(s_)
+        infrared.update(ir)
+    refused = [row[1:] for row in sorted(refused_rows)]
     keep = sorted(feats)
     usable = labels.iloc[keep].reset_index(drop=True)
     out = [feats[i] for i in keep]
