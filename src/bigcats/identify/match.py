@@ -36,6 +36,7 @@ class MatchParams:
     min_inliers: int = 6
     threshold: float = DEFAULT_THRESHOLD
     scenery_radius: float = 0.02  # fraction of the frame's diagonal; see drop_scenery_votes
+    imprint_radius: float = 0.004  # the same pixels in any photo: a camera's logo or info bar
 
 
 @dataclass
@@ -114,22 +115,26 @@ def votes(nb: Neighbours, part: Partition, individual_code: np.ndarray, excluded
 
 
 def drop_scenery_votes(v: pd.DataFrame, feat: ImageFeatures, part: Partition, station: np.ndarray | None, params: MatchParams = MatchParams()) -> pd.DataFrame:
-    """Votes without those that pair a query keypoint with the same spot of the same station's frame.
+    """Votes without those that pair a query keypoint with the same spot of a frame: scenery and the camera's imprint.
 
-    Camera traps do not move: a keypoint at the same place of the frame, in a photo of the same station, is
-    the scenery both photos share (a rock, a trunk), whoever walked past. Such votes say nothing about the cat.
+    Camera traps do not move: a keypoint at the same place of the frame, in a photo of the same station, is the
+    scenery both photos share (a rock, a trunk), whoever walked past (`scenery_radius`). And every photo of one
+    camera model carries the same logo and info bar at the same pixels (a Reconyx logo inside an animal's box
+    matches every other Reconyx photo perfectly): votes pairing the very same pixels (`imprint_radius`) are
+    dropped whatever the station. Such votes say nothing about the cat.
     """
-    qst = feat.meta.get("station")
-    if qst is None or station is None or part.desc_frame_xy is None or v.empty or params.scenery_radius <= 0:
+    if part.desc_frame_xy is None or v.empty or "frame" not in feat.meta:
         return v
-    same = station[v["image"].to_numpy()] == qst
-    if not same.any():
-        return v
-    h, w = feat.meta.get("frame", feat.shape)
+    h, w = feat.meta["frame"]
+    diag = float(np.hypot(h, w))
     qxy = frame_xy(feat)[v["q"].to_numpy()]
     rxy = part.desc_frame_xy[v["row"].to_numpy()]
-    close = np.hypot(*(qxy - rxy).T) < params.scenery_radius * float(np.hypot(h, w))
-    return v[~(same & close)]
+    dist = np.hypot(*(qxy - rxy).T)
+    drop = dist < params.imprint_radius * diag
+    qst = feat.meta.get("station")
+    if qst is not None and station is not None and params.scenery_radius > 0:
+        drop |= (station[v["image"].to_numpy()] == qst) & (dist < params.scenery_radius * diag)
+    return v[~drop]
 
 
 def _verify(v: pd.DataFrame, query_xy: np.ndarray, part: Partition, params: MatchParams) -> tuple[float, int, int]:
