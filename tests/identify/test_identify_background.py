@@ -179,3 +179,24 @@ def test_folder_boxes_relative_or_pixels_and_workers_agree(tmp_path):
     neg = labels.assign(w=[-3, np.nan, np.nan, np.nan])
     with pytest.raises(IdentifyError, match="width and height"):
         extract_folder(tmp_path, neg)
+
+
+def test_info_bars_are_cut_from_the_box():
+    from bigcats.identify.features import imprint_bands
+
+    bg = scenery(7)
+    frame, box = cat_at(bg, "T1", 0, 100, 300, width=300)
+    frame[:30] = 0
+    frame[-36:] = 0
+    cv2.putText(frame, "2012-07-17 4:14:31 AM  M 4/10", (10, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (255, 255, 255), 2)
+    cv2.putText(frame, "PANTHERA-24      RECONYX", (10, H - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (255, 255, 255), 2)
+    assert imprint_bands(frame) == (30, 36)
+    assert imprint_bands(bg) == (0, 0)
+    # A box running into the bottom bar: no keypoint of the bar's text survives.
+    x, y, w, h = box
+    f = extract(frame, (x, y, w, H - y))
+    assert frame_xy(f)[:, 1].max() < H - 36
+    # A night frame whose top rows are dark is cut by at most 8% of its height.
+    night = (bg // 6).astype(np.uint8)
+    top, bottom = imprint_bands(night)
+    assert top <= 0.08 * H and bottom <= 0.08 * H

@@ -100,6 +100,36 @@ def crop_geometry(shape: tuple[int, ...], box: tuple[int, int, int, int] | None,
     return (x0, y0, x1, y1), scale
 
 
+def imprint_bands(img: np.ndarray, dark: int = 24, share: float = 0.6, cap: float = 0.08) -> tuple[int, int]:
+    """Rows of the camera's info bars at the top and bottom of a frame (date, temperature, logo): (top, bottom) heights.
+
+    A bar row is mostly near-black (white text on black, as Reconyx, Bushnell and most others print it), and the
+    bar touches the frame's edge; each bar is capped at `cap` of the frame's height so that a dark night sky is
+    never taken for one wholesale.
+    """
+    grey = img if img.ndim == 2 else img[..., :3].mean(axis=2)
+    h = grey.shape[0]
+    limit = max(1, int(h * cap))
+    frac = (grey < dark).mean(axis=1)
+
+    def run(rows: np.ndarray) -> int:
+        # The bar ends at its last dark row before a gap of more than 3 lighter rows (rows of a line of text
+        # are lighter, but never for long).
+        n, gap = 0, 0
+        for k, f in enumerate(rows):
+            if f >= share:
+                n, gap = k + 1, 0
+            else:
+                gap += 1
+                if gap > 3:
+                    break
+        return n
+
+    top, bottom = run(frac[:limit]), run(frac[::-1][:limit])
+    # A bar is a band of several rows followed by the scene; a single dark row is just a dark scene.
+    return (top if top >= 0.015 * h else 0), (bottom if bottom >= 0.015 * h else 0)
+
+
 def prepare_geometry(img: np.ndarray, box: tuple[int, int, int, int] | None = None, work_size: int = 512, upscale: bool = False) -> tuple[np.ndarray, float, tuple[int, int]]:
     """Crop, greyscale, resize and equalise; also return the scale and the crop's offset in the frame."""
     if img.ndim not in (2, 3) or img.size == 0:
@@ -143,6 +173,14 @@ def extract(
     descriptor = descriptor or default_descriptor()
     if img.ndim not in (2, 3) or img.size == 0:
         raise IdentifyError(f"expected a 2-D greyscale or 3-D colour image, got an array of shape {img.shape}")
+    if box is not None:
+        # A box reaching into the camera's info bar would carry its logo and text, which match every photo of
+        # that camera model: the box stops at the bars.
+        top, bottom = imprint_bands(img)
+        x, y, w, h = (int(v) for v in box)
+        y0c, y1c = max(y, top), min(y + h, img.shape[0] - bottom)
+        if y1c - y0c >= 0.5 * h:
+            box = (x, y0c, w, y1c - y0c)
     (x0, y0, x1, y1), _ = crop_geometry(img.shape, box, work_size)
     raw = img[y0:y1, x0:x1]
     if min(raw.shape[:2]) < gate.min_side:
