@@ -107,16 +107,16 @@ def test_shared_scenery_does_not_make_two_cats_one(tmp_path):
     shoot("q.jpg", bg_a, "T2", 3, 300, "A", "A-3")  # the query: T2 on station A's rocks
     labels = pd.DataFrame(rows)
 
-    def top(static: bool, radius: float):
+    def top(static: bool, radius: float, imprint: float = 0.004):
         usable, feats, refused = extract_folder(tmp_path, labels, static_background=static, burst_background=False)
         assert refused.empty
         cat = build_catalogue(usable, feats)
         q = int(np.flatnonzero(usable["image"] == "images/q.jpg")[0])
         excluded = (usable["encounter"] == "A-3").to_numpy()
-        res = match_features(feats[q], cat, SN, "right", MatchParams(scenery_radius=radius), exclude_images=excluded)
+        res = match_features(feats[q], cat, SN, "right", MatchParams(scenery_radius=radius, imprint_radius=imprint), exclude_images=excluded)
         return res.candidates.set_index("individual")["score"]
 
-    naive = top(False, 0.0)
+    naive = top(False, 0.0, 0.0)
     # Without suppression the rocks win: the query goes to a cat it shares scenery with.
     assert naive.index[0] in {"T1", "T3"}
     for static, radius in ((False, 0.02), (True, 0.02)):

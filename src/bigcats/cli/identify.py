@@ -153,7 +153,7 @@ def evaluate(
     folder: Path,
     threshold: Annotated[float | None, typer.Option(help="new-individual threshold on the verified score (default: the matcher's)")] = None,
     max_wrong_match: Annotated[float, typer.Option(help="wrong-match rate by encounter the operating point may not exceed")] = 0.05,
-    pool: Annotated[str, typer.Option(help="how an encounter's photos are pooled per candidate: max, sum or mean")] = "max",
+    pool: Annotated[str, typer.Option(help="how an encounter's photos are pooled per candidate: max, sum or mean")] = "mean",
     static_background: Annotated[bool, typer.Option(help="drop keypoints that repeat at the same station (needs a station column)")] = True,
     burst_background: Annotated[bool, typer.Option(help="crop photos without a box to what differs from their burst's median")] = True,
     bootstrap: Annotated[int, typer.Option(help="bootstrap resamples of encounters for the 95% intervals (0: none)")] = 1000,

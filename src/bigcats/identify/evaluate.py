@@ -245,7 +245,7 @@ def evaluate_folder(
     threshold: float | None = None,
     params: MatchParams = MatchParams(),
     work_size: int = 512,
-    pool: str = "max",
+    pool: str = "mean",
     max_wrong_match: float = 0.05,
     n_boot: int = 1000,
     static_background: bool = True,
