@@ -25,10 +25,17 @@ def test_generate_index_match_evaluate(tmp_path, easy_leopards):
     out = json.loads(res.stdout)
     assert out["candidates"][0]["individual"] == "L002"  # the photo itself is in the index: an exact match
 
-    res = runner.invoke(app, ["evaluate", str(folder), "--json", "--threshold", "0.5"])
+    curve = tmp_path / "curve.csv"
+    res = runner.invoke(app, ["evaluate", str(folder), "--json", "--threshold", "0.5", "--curve-out", str(curve), "--bootstrap", "50"])
     assert res.exit_code == 0, res.output
     ev = json.loads(res.stdout)
     assert ev["threshold"] == 0.5 and ev["queries"] == len(labels) and ev["top1"] >= 0.75
+    assert ev["by_encounter"]["queries"] == labels["encounter"].nunique() and "ci95" in ev["by_encounter"]
+    assert {r["individual"] for r in ev["per_individual"]} == set(labels["individual"])
+    assert curve.read_text().startswith("threshold,false_new_rate,wrong_match_rate")
+    res = runner.invoke(app, ["match", str(folder / row["image"]), "--index", str(tmp_path / "idx"), "--species", "leopard", "--side", "unknown", "--json"])
+    out = json.loads(res.stdout)
+    assert out["flank"].startswith("unknown") and out["confidence"] == "very likely the same cat"
 
 
 def test_generate_command_and_errors(tmp_path):

@@ -131,6 +131,13 @@ def drop_scenery_votes(v: pd.DataFrame, feat: ImageFeatures, part: Partition, st
     rxy = part.desc_frame_xy[v["row"].to_numpy()]
     dist = np.hypot(*(qxy - rxy).T)
     drop = dist < params.imprint_radius * diag
+    if drop.any():
+        # Unless a quarter of the query's keypoints pair the same pixels of one reference photo: then it is the
+        # same frame again (a duplicate, an infrared twin of one frame), and the votes are the animal's; a logo
+        # or an info bar is a small part of an animal's box.
+        img = v["image"].to_numpy()
+        same = np.bincount(img, weights=drop)
+        drop &= same[img] < 0.25 * len(feat.keypoints)
     qst = feat.meta.get("station")
     if qst is not None and station is not None and params.scenery_radius > 0:
         drop |= (station[v["image"].to_numpy()] == qst) & (dist < params.scenery_radius * diag)
