@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from bigcats.identify.errors import IdentifyError, UnidentifiableImage
-from bigcats.identify.features import Descriptor, ImageFeatures, default_descriptor, extract_file, frame_xy
+from bigcats.identify.features import Descriptor, ImageFeatures, default_descriptor, frame_xy
 
 faiss.omp_set_num_threads(1)  # one core per worker; Dask spreads the work
 
