@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from bigcats.cli.errors import BigcatsTyper
 
-from bigcats.analysis.abundance import relative_abundance
-from bigcats.analysis.activity import fit_activity
-from bigcats.analysis.detection_history import detection_history
-from bigcats.analysis.effort import camera_operation, trap_nights
 from bigcats.analysis.errors import AnalysisError
-from bigcats.analysis.independence import check_within_deployments, count_events, independent_detections
-from bigcats.analysis.occupancy import fit_occupancy, history_to_occupancy
-from bigcats.analysis.overlap import overlap
-from bigcats.analysis.solar import record_times
 from bigcats.cli.common import DbOption, JsonOption, emit, fail
-from bigcats.core.frames import SurveyFrames
-from bigcats.survey.abundance import abundance_by_side
-from bigcats.survey.effort import effort_by_side
+
+if TYPE_CHECKING:  # pandas and the analyses are imported in the commands, so that --help starts at once
+    import pandas as pd
+
+    from bigcats.core.frames import SurveyFrames
 
 app = BigcatsTyper(help="Survey analyses: effort, independent detections, RAI, activity, overlap, occupancy.")
 
@@ -41,6 +34,8 @@ TIME_COLUMNS = ("deploymentStart", "deploymentEnd", "timestamp", "start", "end")
 
 def _read_csv(path: Path, what: str) -> pd.DataFrame:
     """A CSV with its Camtrap DP time columns parsed as timezone-aware timestamps."""
+    import pandas as pd
+
     if not path.exists():
         raise AnalysisError(f"{what}: file not found: {path}")
     frame = pd.read_csv(path)
@@ -58,6 +53,8 @@ def load_frames(db: str | None = None, deployments: Path | None = None, observat
                 period: str | None = None) -> SurveyFrames:
     """Survey frames for the analyses: from the database, or from Camtrap DP CSV files when --deployments is given;
     then the selection (partner, country side, period) applied the same way in both cases."""
+    from bigcats.core.frames import SurveyFrames
+
     from bigcats.survey import Selection, load
 
     selection = Selection(partner=partner, country=country, period=period)
@@ -87,6 +84,8 @@ def _species(name: str, db: str | None, from_files: bool) -> str:
 
 def _need_obs(frames: SurveyFrames) -> pd.DataFrame:
     """The observations frame, or a clear error when there are none (CSV mode: --observations not given)."""
+    from bigcats.analysis.independence import check_within_deployments
+
     if getattr(frames, "no_observations", False):
         raise AnalysisError("this command needs --observations")
     check_within_deployments(frames.observations, frames.deployments)
@@ -116,6 +115,9 @@ def effort(db: DbOption = None, deployments: DeploymentsOpt = None, outages: Out
 
     `--by country` gives the same table as the status report and the web dashboard: each side and 'all'.
     """
+    from bigcats.analysis.effort import camera_operation, trap_nights
+    from bigcats.survey.effort import effort_by_side
+
     try:
         f = load_frames(db, deployments, None, outages, partner=partner, country=country, period=period)
         if _by(by) == ["country"]:
@@ -138,6 +140,8 @@ def independent(db: DbOption = None, deployments: DeploymentsOpt = None, observa
                 threshold: ThresholdOpt = "30min", reference: ReferenceOpt = "last_independent",
                 out: OutOpt = None, as_json: JsonOption = False) -> None:
     """Independent detections per station and species."""
+    from bigcats.analysis.independence import count_events, independent_detections
+
     try:
         f = load_frames(db, deployments, observations)
         events = independent_detections(_need_obs(f), threshold, reference)
@@ -161,6 +165,11 @@ def abundance(db: DbOption = None, deployments: DeploymentsOpt = None, observati
 
     `--by country --species NAME` gives each side and 'all', exactly as the status report and the web show it.
     """
+    from bigcats.analysis.abundance import relative_abundance
+    from bigcats.analysis.effort import trap_nights
+    from bigcats.analysis.independence import independent_detections
+    from bigcats.survey.abundance import abundance_by_side
+
     try:
         f = load_frames(db, deployments, observations, outages, partner=partner, country=country, period=period)
         names = [_species(n, db, deployments is not None) for n in species or []]
@@ -196,6 +205,10 @@ def activity(species: Annotated[str, typer.Argument(help="Any name of the specie
              threshold: ThresholdOpt = "30min", n_boot: Annotated[int, typer.Option("--n-boot")] = 500,
              out: OutOpt = None, as_json: JsonOption = False) -> None:
     """Activity curve and activity level of one species (clock or solar time)."""
+    from bigcats.analysis.activity import fit_activity
+    from bigcats.analysis.independence import independent_detections
+    from bigcats.analysis.solar import record_times
+
     try:
         species = _species(species, db, deployments is not None)
         f = load_frames(db, deployments, observations)
@@ -219,6 +232,13 @@ def overlap_cmd(species_a: Annotated[str, typer.Argument()], species_b: Annotate
                 country: Annotated[str | None, typer.Option("--country", help="Only this side (ISO3).")] = None,
                 out: OutOpt = None, as_json: JsonOption = False) -> None:
     """Activity overlap of two species (Dhat1, Dhat4, Dhat5) with smoothed-bootstrap basic0 intervals."""
+    import pandas as pd
+
+    from bigcats.analysis.activity import fit_activity
+    from bigcats.analysis.independence import independent_detections
+    from bigcats.analysis.overlap import overlap
+    from bigcats.analysis.solar import record_times
+
     try:
         species_a = _species(species_a, db, deployments is not None)
         species_b = _species(species_b, db, deployments is not None)
@@ -250,6 +270,9 @@ def occupancy(species: Annotated[str, typer.Argument(help="Any name of the speci
               effort_cov: Annotated[bool, typer.Option("--effort/--no-effort", help="Effort as a detection covariate.")] = True,
               out: OutOpt = None, as_json: JsonOption = False) -> None:
     """Single-season occupancy of one species from its detection history, with naive occupancy."""
+    from bigcats.analysis.detection_history import detection_history
+    from bigcats.analysis.occupancy import fit_occupancy, history_to_occupancy
+
     try:
         species = _species(species, db, deployments is not None)
         f = load_frames(db, deployments, observations, outages)

@@ -6,22 +6,18 @@ For now the commands read files (routes, crossing sheets, parameter tables); --d
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from bigcats.cli.errors import BigcatsTyper
 
-from bigcats.census.crossings import read_crossings
 from bigcats.census.errors import CensusError
-from bigcats.census.fmp import estimate_density
-from bigcats.census.routes import read_routes
-from bigcats.census.simulate import simulate_census
-from bigcats.census.tables import read_masses, read_table, read_travel
-from bigcats.census.tigers import minimum_tigers, parse_size_classes
 from bigcats.cli.common import DbOption, JsonOption, emit, fail
 from bigcats.geo.errors import GeoError
+
+if TYPE_CHECKING:  # imported in the commands, so that --help starts at once
+    import pandas as pd  # noqa: F401
 
 app = BigcatsTyper(help="Winter snow-track census: prey densities (FMP) and minimum tiger numbers.", no_args_is_help=True)
 
@@ -31,6 +27,9 @@ SurveysOpt = Annotated[Path | None, typer.Option("--surveys", help="Survey table
 
 
 def _load(routes: Path, crossings: Path, surveys: Path | None, country: str | None):
+    from bigcats.census.crossings import read_crossings
+    from bigcats.census.routes import read_routes
+
     rs = read_routes(routes, surveys=surveys, country=country)
     return rs, read_crossings(crossings, rs)
 
@@ -50,6 +49,11 @@ def estimate(
     as_json: JsonOption = False,
 ) -> None:
     """Prey density per unit, country side and whole area by the FMP formula, with route-bootstrap intervals."""
+    import pandas as pd
+
+    from bigcats.census.fmp import estimate_density
+    from bigcats.census.tables import read_masses, read_table, read_travel
+
     try:
         rs, cr = _load(routes, crossings, surveys, country)
         unit_areas = None
@@ -77,6 +81,8 @@ def tigers(
     as_json: JsonOption = False,
 ) -> None:
     """Minimum number of different tigers per unit from pad widths, track locations and dates."""
+    from bigcats.census.tigers import minimum_tigers, parse_size_classes
+
     try:
         rs, cr = _load(routes, crossings, surveys, country)
         result = minimum_tigers(rs, cr, tolerance, max_daily_km, parse_size_classes(size_classes))
@@ -99,6 +105,10 @@ def simulate(
     as_json: JsonOption = False,
 ) -> None:
     """Simulate a census with known densities; write routes and crossings, and print estimates beside the truth."""
+    from bigcats.census.fmp import estimate_density
+    from bigcats.census.simulate import simulate_census
+    from bigcats.census.tables import read_table, read_travel
+
     try:
         t, _ = read_table(truth)
         tr = read_travel(travel)

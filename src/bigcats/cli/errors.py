@@ -75,11 +75,23 @@ def _run(ctx: typer.Context, invoke):
         raise typer.Exit(3) from None
 
 
+def _bool_default(option):
+    # typer coerces a parameter whose value is not yet a bool through pydantic (0.2-0.3 s to import) and leaves
+    # --help's default at None; every group on the way to a command processes its own --help, so without a bool
+    # default `bigcats import camtrap-dp --help` paid for pydantic only to learn that --help was not given
+    if option is not None and option.default is None:
+        option.default = False
+    return option
+
+
 class BigcatsGroup(TyperGroup):
     """A command group that runs its sub-commands inside the one error handler."""
 
     def invoke(self, ctx: typer.Context):  # type: ignore[override]
         return _run(ctx, super().invoke)
+
+    def get_help_option(self, ctx: typer.Context):  # type: ignore[override]
+        return _bool_default(super().get_help_option(ctx))
 
 
 class BigcatsCommand(TyperCommand):
@@ -87,6 +99,9 @@ class BigcatsCommand(TyperCommand):
 
     def invoke(self, ctx: typer.Context):  # type: ignore[override]
         return _run(ctx, super().invoke)
+
+    def get_help_option(self, ctx: typer.Context):  # type: ignore[override]
+        return _bool_default(super().get_help_option(ctx))
 
 
 class BigcatsTyper(typer.Typer):

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from bigcats.cli.errors import BigcatsTyper
@@ -224,6 +223,8 @@ def batch(
     as_json: JsonOption = False,
 ) -> None:
     """Identify a CSV of photos (image,scientificName,side[,x,y,w,h,observation_id,media_id]) on Dask; write the results CSV."""
+    import pandas as pd
+
     from bigcats.identify.batch import identify_batch
 
     try:

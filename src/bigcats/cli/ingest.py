@@ -11,8 +11,7 @@ import typer
 from bigcats.cli.errors import BigcatsTyper
 
 from bigcats.cli.common import DbOption, JsonOption, emit, fail
-from bigcats.intake import FORMATS, detect_format, ingest as read_source
-from bigcats.taxonomy import read_label_map, resolve_labels
+from bigcats.intake.formats import FORMATS
 
 app = BigcatsTyper(help="Partner intake: image folders, camtrapR, Wildlife Insights, MegaDetector, SpeciesNet.")
 
@@ -54,6 +53,8 @@ def ingest(
     as_json: JsonOption = False,
 ) -> None:
     """Read a partner's data in its own format into the database, with an intake report kept beside it."""
+    from bigcats.intake import detect_format, ingest as read_source
+
     fmt = format
     from bigcats.fieldforms.exports import looks_like_form_export
 
@@ -96,6 +97,8 @@ def labels(
     as_json: JsonOption = False,
 ) -> None:
     """Show which scientific name each label maps to, and the closest suggestions for those that match nothing."""
+    from bigcats.taxonomy import read_label_map, resolve_labels
+
     try:
         user_map = read_label_map(label_map) if label_map else None
     except ValueError as exc:

@@ -9,17 +9,12 @@ import json
 from pathlib import Path
 from typing import Annotated
 
-import geopandas as gpd
 import typer
 
 from bigcats.cli.errors import BigcatsTyper
 
 from bigcats.cli.common import DbOption, JsonOption, emit, fail
-from bigcats.geo.areas import area_km2
-from bigcats.geo.boundaries import border_gaps_overlaps, merge_boundaries, read_boundaries, write_geopackage
 from bigcats.geo.errors import GeoError
-from bigcats.geo.habitat import read_crosswalk, reclassify_raster, zonal_class_areas
-from bigcats.geo.maps import Layer, render_map
 
 app = BigcatsTyper(help="Merge partner boundaries into one GeoPackage, unify habitat classes, render maps.", no_args_is_help=True)
 
@@ -41,6 +36,11 @@ def merge(
     as_json: JsonOption = False,
 ) -> None:
     """Reproject partner boundaries (datum shift included), merge into one GeoPackage, report border gaps/overlaps."""
+    import geopandas as gpd
+
+    from bigcats.geo.areas import area_km2
+    from bigcats.geo.boundaries import border_gaps_overlaps, merge_boundaries, read_boundaries, write_geopackage
+
     try:
         frames = []
         for text in files:
@@ -82,6 +82,10 @@ def habitat(
     as_json: JsonOption = False,
 ) -> None:
     """Turn a national habitat raster into unified classes and give each class's area per zone."""
+    import geopandas as gpd
+
+    from bigcats.geo.habitat import read_crosswalk, reclassify_raster, zonal_class_areas
+
     try:
         cw = read_crosswalk(crosswalk)
         result: dict = {}
@@ -111,6 +115,10 @@ def render(
     as_json: JsonOption = False,
 ) -> None:
     """Render a map (PNG and SVG) with legend, scale bar, north arrow and labels in the chosen language."""
+    import geopandas as gpd
+
+    from bigcats.geo.maps import Layer, render_map
+
     try:
         text = json.loads(labels.read_text(encoding="utf-8"))
         titles = text.get("layers", [p.stem for p in layers])

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bigcats.intake.formats import FORMATS
 from bigcats.intake.images import JPEG_SUFFIXES
 from bigcats.intake.video import VIDEO_SUFFIXES
 from bigcats.intake.report import IntakeError
 from bigcats.intake.tables import read_table
 from bigcats.problems import Problem
 
-FORMATS = ("images", "camtrapr", "wildinsights", "megadetector", "speciesnet", "camtrapdp")
 
 
 def _header(path: Path) -> set[str]:
