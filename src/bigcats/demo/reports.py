@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from bigcats.fonts import pdf_problem, warn_once
 from bigcats.report.builder import build_status
 from bigcats.report.inputs import load_inputs
 from bigcats.report.render import render
@@ -25,6 +26,11 @@ def run_reports(engine: Engine, out: Path, languages: tuple[str, ...] = ("en", "
     `estimates` gives, per species, what other steps estimated: `population` rows and a `movement` table.
     """
     folder = Path(out) / "reports"
+    # Without a PDF engine (Pango is a system library) the reports are still written as HTML, with one warning.
+    problem = pdf_problem()
+    formats = ("html", "pdf") if problem is None else ("html",)
+    if problem:
+        warn_once("pdf", f"reports are written as HTML only: {problem}")
     inputs = load_inputs(engine)
     seen = set(inputs.frames.observations["scientificName"].dropna()) if not inputs.frames.observations.empty else set()
     written: dict[str, dict[str, dict[str, str]]] = {}
@@ -35,7 +41,7 @@ def run_reports(engine: Engine, out: Path, languages: tuple[str, ...] = ("en", "
         files: dict[str, dict[str, str]] = {}
         for lang in languages:
             for kind in ("status", "brochure"):
-                rendered = render(status, lang, folder, kind=kind)
+                rendered = render(status, lang, folder, formats=formats, kind=kind)
                 files[f"{kind}-{lang}"] = {fmt: str(path) for fmt, path in rendered.files.items()}
         written[name] = files
     return {"folder": str(folder), "reports": written}

@@ -8,6 +8,7 @@ caller (en/ru/zh/mn); bigcats picks a font that has the script (a CJK font for C
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,7 +16,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 import numpy as np  # noqa: E402
@@ -23,17 +23,13 @@ import pandas as pd  # noqa: E402
 
 from bigcats.geo.areas import equal_area_crs  # noqa: E402
 from bigcats.geo.crs import reproject  # noqa: E402
+from bigcats import fonts  # noqa: E402
 from bigcats.geo.errors import GeoError  # noqa: E402
 
 LANGUAGES = ("en", "ru", "zh", "mn")
-DEFAULT_COUNTRIES = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "naturalearth" / "countries_ne_asia_50m.geojson"
-# Fonts that cover each script, best first; Cyrillic (ru, mn) is in DejaVu, Chinese needs a CJK font.
-FONTS = {
-    "zh": ["Noto Sans CJK SC", "Noto Serif CJK SC", "Noto Sans CJK JP", "Noto Serif CJK JP", "WenQuanYi Zen Hei", "AR PL UMing CN"],
-    "ru": ["DejaVu Sans", "Noto Sans"],
-    "mn": ["DejaVu Sans", "Noto Sans"],
-    "en": ["DejaVu Sans"],
-}
+# Natural Earth outlines shipped inside the package (bigcats/data), so an installed wheel draws them too.
+DEFAULT_COUNTRIES = Path(str(resources.files("bigcats").joinpath("data", "naturalearth",
+                                                                 "countries_ne_asia_50m.geojson")))
 
 
 @dataclass
@@ -52,15 +48,13 @@ class Layer:
 
 
 def font_for(language: str) -> str:
-    """The installed font family to use for a language, or a GeoError naming what to install."""
+    """The font family to draw a language in (decided by `bigcats.fonts`); a GeoError for an unknown language.
+
+    A script without an installed font is drawn in the fallback font with one warning, never an error.
+    """
     if language not in LANGUAGES:
         raise GeoError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    for name in FONTS[language]:
-        if name in installed:
-            return name
-    raise GeoError(f"no font with {language} script installed (tried {', '.join(FONTS[language])}); "
-                   "on Debian/Ubuntu install fonts-noto-cjk for Chinese")
+    return fonts.family_for(language)
 
 
 def _scale_length(span_m: float) -> float:

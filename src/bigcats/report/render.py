@@ -185,11 +185,14 @@ def brochure_context(report: StatusReport, words: Words, figures: dict[str, Path
 
 
 def write_pdf(html: str, path: Path) -> Path:
-    """The HTML printed to PDF by WeasyPrint (fonts found through fontconfig)."""
-    try:
-        from weasyprint import HTML
-    except ImportError as exc:  # pragma: no cover - the project installs it
-        raise ReportError(f"PDF needs WeasyPrint and Pango ({exc}); write HTML, or install them") from None
+    """The HTML printed to PDF by WeasyPrint (fonts found through fontconfig, with bigcats' own fonts added)."""
+    from bigcats.fonts import pdf_problem
+
+    problem = pdf_problem()  # also points fontconfig at bigcats' fonts before Pango starts
+    if problem:
+        raise ReportError(f"cannot write {path.name}: {problem}; --format html needs no PDF engine")
+    from weasyprint import HTML
+
     HTML(string=html, base_url=str(path.parent)).write_pdf(path)
     return path
 
