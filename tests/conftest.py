@@ -99,3 +99,56 @@ def serve_in_thread(app) -> Iterator[str]:
 def serve_app():
     """The `serve_in_thread(app)` context manager, for tests that drive a live server."""
     return serve_in_thread
+
+
+# --- Missing services are loud -------------------------------------------------------------------------------------
+# A test that cannot run because PostgreSQL, Chromium or the PDF engine is missing is a skip on a user's machine,
+# listed in a warning at the end of the run; in CI (CI=true) it is a failure with the reason, so that a suite whose
+# services did not start never passes in silence.
+SERVICES = {
+    "PostgreSQL": ("postgresql", "bigcats_test_pg_url"),
+    "Chromium": ("chromium", "playwright"),
+    "PDF engine (Pango/WeasyPrint)": ("pango", "weasyprint", "pdf engine"),
+    "poppler-utils": ("poppler", "pdffonts", "pdftoppm"),
+}
+
+
+def missing_service(reason: str) -> str | None:
+    """The service a skip reason says is missing, or None for an ordinary skip."""
+    text = reason.lower()
+    for service, words in SERVICES.items():
+        if any(word in text for word in words):
+            return service
+    return None
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if not report.skipped or not _in_ci() or getattr(report, "wasxfail", None) is not None:
+        return
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    service = missing_service(reason)
+    if service:
+        report.outcome = "failed"
+        report.longrepr = f"CI=true and {service} is missing, so this test could not run: {reason}"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    counts: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        service = missing_service(reason)
+        if service:
+            counts[service] = counts.get(service, 0) + 1
+    if counts:
+        listed = ", ".join(f"{service}: {n} tests" for service, n in sorted(counts.items()))
+        terminalreporter.write_sep("!", "WARNING: services missing, tests skipped", yellow=True, bold=True)
+        terminalreporter.write_line(f"Skipped because a service is missing ({listed}). Run `bash scripts/test.sh` "
+                                    "as root (or with sudo) so that scripts/system-deps.sh and scripts/postgres.sh "
+                                    "can install and start them; with CI=true these are failures.", yellow=True)

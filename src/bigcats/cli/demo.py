@@ -18,6 +18,8 @@ def demo(
     language: Annotated[list[str] | None, typer.Option(help="Report languages: en, ru, zh, mn; repeat for several "
                                                        "(default: en, ru, zh).")] = None,
     no_reports: Annotated[bool, typer.Option("--no-reports", help="Skip the PDF/HTML reports.")] = False,
+    quick: Annotated[bool, typer.Option("--quick", help="A smaller survey (fewer stations and cats), every step "
+                                        "still run: a check that everything works, in a fraction of the time.")] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -25,12 +27,56 @@ def demo(
 
     The simulated data goes to its own database (OUT/bigcats-demo.db) unless --db names one.
     """
-    from bigcats.demo.pipeline import run_demo
+    import warnings
 
-    with console.status("starting") as status:
-        result = run_demo(out, db=db, seed=seed, step=(lambda m: None) if as_json else status.update,
-                          languages=tuple(language or ("en", "ru", "zh")), reports=not no_reports)
-    emit(result.to_dict(), as_json, human=_tables(result.to_dict()))
+    from bigcats.cli.progress import step_progress
+    from bigcats.demo.pipeline import demo_steps, run_demo
+
+    languages = tuple(language or ("en", "ru", "zh"))
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with step_progress("bigcats demo", demo_steps(reports=not no_reports, quick=quick),
+                           enabled=not as_json or not console.is_terminal) as step:
+            result = run_demo(out, db=db, seed=seed, step=step, languages=languages, reports=not no_reports,
+                              quick=quick)
+    notes = _warnings(seen)
+    doc = result.to_dict() | {"warnings": notes}
+    emit(doc, as_json, human=_tables(doc))
+    if not as_json:
+        for note in notes:
+            console.print(f"[bold yellow]warning:[/] {note}", highlight=False)
+        console.print(_where(doc), highlight=False)
+
+
+def _warnings(seen: list) -> list[str]:
+    # what could not be made as asked (a script without a font, PDFs without Pango): said once each, at the end
+    from bigcats.fonts import RenderWarning
+
+    notes: list[str] = []
+    for w in seen:
+        text = str(w.message)
+        if issubclass(w.category, RenderWarning) and text not in notes:
+            notes.append(text)
+    return notes
+
+
+def _where(r: dict) -> str:
+    """Where the results are, and what to open first."""
+    out = Path(r["out"])
+    reports = r.get("reports", {}).get("reports", {})
+    first_report = next((files.get("status-en") or next(iter(files.values()), {})
+                         for files in reports.values()), {})
+    lines = [f"[bold]Results are in {out.resolve()}[/]. Open first:"]
+    if first_report:
+        lines.append(f"  1. the status report: {first_report.get('pdf') or first_report.get('html')}")
+    maps = sorted((f for f in r.get("maps", {}).get("files", []) if str(f).endswith(".png")),
+                  key=lambda f: "_en" not in Path(f).stem)
+    if maps:
+        lines.append(f"  {len(lines)}. the map of the area: {maps[0]}")
+    lines.append(f"  {len(lines)}. every number beside the simulation's truth: {out / 'summary.json'}")
+    lines.append(f"  {len(lines)}. the web application on the demo's database: bigcats users add admin --partner LLNP "
+                 f"--role administrator --db {out / 'bigcats-demo.db'}; bigcats serve --db {out / 'bigcats-demo.db'}")
+    return "\n".join(lines)
 
 
 def _tables(r: dict) -> Group:

@@ -22,6 +22,7 @@ from bigcats.demo.population import run_population
 from bigcats.demo.reports import run_reports
 from bigcats.exchange.camtrapdp.importer import import_package
 from bigcats.exchange.camtrapdp.writer import write_package
+from bigcats.simulate.config import SurveyConfig
 from bigcats.simulate.survey import SimulatedSurvey, simulate_survey
 from bigcats.store.db import open_store
 from bigcats.store.query import load_frames
@@ -96,10 +97,23 @@ def population_for_report(population: dict) -> dict[str, dict]:
     return out
 
 
+# `bigcats demo --quick`: the same steps on a smaller survey with fewer bootstrap replicates and coat photos
+QUICK = {"stations": 100, "analytics_boot": 50, "census_boot": 200, "report_boot": 50, "photographed": 5}
+
+
+def demo_steps(reports: bool = True, quick: bool = False) -> int:
+    """How many times run_demo calls its step callback (for a progress bar's total)."""
+    return 8 + len(SurveyConfig().partners) + int(reports)
+
+
 def run_demo(out: str | Path = "bigcats-demo", db: str | None = None, seed: int = 1,
              step: Step | None = None, languages: tuple[str, ...] = ("en", "ru", "zh"),
-             reports: bool = True) -> DemoResult:
-    """Simulate, exchange, import, analyse, estimate numbers and write the reports of a transboundary survey."""
+             reports: bool = True, quick: bool = False) -> DemoResult:
+    """Simulate, exchange, import, analyse, estimate numbers and write the reports of a transboundary survey.
+
+    quick: a survey of 100 stations instead of about 150, with fewer bootstrap replicates and coat photos; every
+    step still runs (a check that everything works, e.g. on a fresh installation).
+    """
     step = step or (lambda message: None)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -108,7 +122,7 @@ def run_demo(out: str | Path = "bigcats-demo", db: str | None = None, seed: int 
     result = DemoResult(out, engine.url.render_as_string(hide_password=True))
 
     step("simulating the survey")
-    survey = simulate_survey(seed)
+    survey = simulate_survey(seed, SurveyConfig(n_stations=QUICK["stations"]) if quick else None)
     step("writing each partner's Camtrap DP package")
     paths = write_partner_packages(survey, out / "packages")
     for code, path in paths.items():
@@ -122,22 +136,26 @@ def run_demo(out: str | Path = "bigcats-demo", db: str | None = None, seed: int 
     result.summary = survey_summary(frames)
     result.truth = survey.summary()
     step("effort, relative abundance, activity, overlap and occupancy")
-    result.analytics = run_analytics(frames, survey.truth, out / "analytics")
+    result.analytics = run_analytics(frames, survey.truth, out / "analytics",
+                                     **({"n_boot": QUICK["analytics_boot"]} if quick else {}))
     step("density, movement across the border and home ranges")
     result.population = run_population(frames, survey.truth, out / "population")
     step("identifying cats from their coats: photos, matching, cross-border reconciliation, review queue")
-    result.identification = run_identification(engine, survey.truth, out, seed=seed)
+    result.identification = run_identification(
+        engine, survey.truth, out, seed=seed, **({"individuals_per_species": QUICK["photographed"]} if quick else {}))
     step("winter track census of tigers and their prey")
     sides = {}
     for code, share in sorted(survey.partners.items()):
         sides.setdefault(share.country, code)  # each side's first partner runs its census teams
-    result.census = run_census(survey.truth, out / "census", seed=seed, engine=engine, partners=sides)
+    result.census = run_census(survey.truth, out / "census", seed=seed, engine=engine, partners=sides,
+                               **({"n_boot": QUICK["census_boot"]} if quick else {}))
     step("one map of the transboundary area and its habitats")
     result.maps = run_maps(frames, survey.truth, out / "maps", seed=seed, languages=languages)
     if reports:
         step("status reports and brochures in " + ", ".join(languages))
         result.reports = run_reports(engine, out, languages=languages,
-                                     estimates=population_for_report(result.population))
+                                     estimates=population_for_report(result.population),
+                                     **({"n_boot": QUICK["report_boot"]} if quick else {}))
     (out / "summary.json").write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str),
                                       encoding="utf-8")
     return result
