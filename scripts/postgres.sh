@@ -21,12 +21,12 @@ install_packages() {
   local ver
   export DEBIAN_FRONTEND=noninteractive
   if [ -z "$(pg_bin)" ]; then
-    quiet as_root apt-get update -qq && quiet as_root apt-get install -y -qq postgresql
+    quiet as_root apt-get -o DPkg::Lock::Timeout="${BIGCATS_APT_WAIT:-600}" update -qq && quiet as_root apt-get -o DPkg::Lock::Timeout="${BIGCATS_APT_WAIT:-600}" install -y -qq postgresql
   fi
   ver=$(basename "$(dirname "$(pg_bin)")")
   if [ ! -f "/usr/share/postgresql/$ver/extension/postgis.control" ]; then
-    quiet as_root apt-get update -qq || true
-    quiet as_root apt-get install -y -qq "postgresql-$ver-postgis-3"
+    quiet as_root apt-get -o DPkg::Lock::Timeout="${BIGCATS_APT_WAIT:-600}" update -qq || true
+    quiet as_root apt-get -o DPkg::Lock::Timeout="${BIGCATS_APT_WAIT:-600}" install -y -qq "postgresql-$ver-postgis-3"
   fi
 }
 

@@ -22,7 +22,7 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = MAX_UPLOAD_BYT
     """The web application over a store (SQLite path or URL; default $BIGCATS_DB), schema upgraded if behind."""
     import bigcats.store.models_access  # noqa: F401 - the access tables must be in the metadata
     from bigcats.store.db import open_store
-    from bigcats.web import pages
+    from bigcats.web import docs, pages
     from bigcats.exchange.sync.api import router as sync_router
     from bigcats.web.api import router as api_router
 
@@ -30,13 +30,14 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = MAX_UPLOAD_BYT
     with engine.connect() as conn:
         signer = Signer(secret_key(conn))
     app = FastAPI(title="bigcats", summary="Shared monitoring of Amur tigers, Amur leopards and snow leopards",
-                  version="0.1.0", openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None,
+                  version="0.1.0", openapi_url="/api/openapi.json", docs_url=None, redoc_url=None,
                   dependencies=[Depends(csrf_protect)])
     app.state.bigcats = AppState(engine, signer, max_upload_bytes=max_upload_bytes)
     app.add_middleware(GuardMiddleware, signer_of=lambda: app.state.bigcats.signer,
                        max_body=max_upload_bytes + 1024 * 1024)
     app.include_router(api_router)
     app.include_router(pages.router)
+    app.include_router(docs.router)  # /api/docs from the package's files, not a CDN
     app.include_router(sync_router(lambda: app.state.bigcats.engine))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
