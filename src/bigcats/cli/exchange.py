@@ -11,7 +11,6 @@ from bigcats.cli.errors import BigcatsTyper
 from rich.table import Table
 
 from bigcats.cli.common import DbOption, JsonOption, emit, fail
-from bigcats.cli.progress import stage_progress
 
 import_app = BigcatsTyper(help="Import partners' data into the database.", no_args_is_help=True)
 export_app = BigcatsTyper(help="Export data from the database.", no_args_is_help=True)
@@ -27,6 +26,7 @@ def import_camtrap_dp(
     as_json: JsonOption = False,
 ) -> None:
     """Import a Camtrap DP package: validated first, all-or-nothing, never duplicated."""
+    from bigcats.cli.progress import stage_progress
     from bigcats.exchange.camtrapdp.importer import import_package
     from bigcats.store.db import open_store
 
