@@ -26,7 +26,8 @@ def _clean_env(home: Path, **extra: str) -> dict[str, str]:
     """The environment of a new user: a fresh HOME and caches, no PYTHONPATH pointing at the checkout."""
     keep = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "CI", "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY",
             "NO_PROXY", "no_proxy", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL")
-    env = {k: v for k, v in os.environ.items() if k in keep}
+    # pip's own settings of this machine (index, certificates, local wheels) are the machine's, not a user's cache
+    env = {k: v for k, v in os.environ.items() if k in keep or (k.startswith("PIP_") and k != "PIP_CACHE_DIR")}
     env.update(HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"), **extra)
     return env
 
