@@ -23,7 +23,7 @@ def _tools() -> None:
 def demo_db(tmp_path_factory) -> dict:
     """The demo's simulated survey imported into its own SQLite database."""
     out = tmp_path_factory.mktemp("reportdemo")
-    result = run_demo(out, seed=1)
+    result = run_demo(out, seed=1, quick=True)  # every step, on the 100-station survey
     return {"out": out, "engine": open_store(str(out / "bigcats-demo.db")), "summary": result.summary}
 
 
