@@ -8,7 +8,6 @@ caller (en/ru/zh/mn); bigcats picks a font that has the script (a CJK font for C
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import geopandas as gpd
@@ -24,12 +23,12 @@ import pandas as pd  # noqa: E402
 from bigcats.geo.areas import equal_area_crs  # noqa: E402
 from bigcats.geo.crs import reproject  # noqa: E402
 from bigcats import fonts  # noqa: E402
+from bigcats.core.resources import data_path  # noqa: E402
 from bigcats.geo.errors import GeoError  # noqa: E402
 
 LANGUAGES = ("en", "ru", "zh", "mn")
 # Natural Earth outlines shipped inside the package (bigcats/data), so an installed wheel draws them too.
-DEFAULT_COUNTRIES = Path(str(resources.files("bigcats").joinpath("data", "naturalearth",
-                                                                 "countries_ne_asia_50m.geojson")))
+DEFAULT_COUNTRIES = data_path("naturalearth", "countries_ne_asia_50m.geojson")
 
 
 @dataclass
