@@ -18,8 +18,8 @@ def demo(
     language: Annotated[list[str] | None, typer.Option(help="Report languages: en, ru, zh, mn; repeat for several "
                                                        "(default: en, ru, zh).")] = None,
     no_reports: Annotated[bool, typer.Option("--no-reports", help="Skip the PDF/HTML reports.")] = False,
-    quick: Annotated[bool, typer.Option("--quick", help="A smaller survey (fewer stations and cats), every step "
-                                        "still run: a check that everything works, in a fraction of the time.")] = False,
+    quick: Annotated[bool, typer.Option("--quick", help="A smaller survey (100 stations, fewer bootstrap "
+                                        "replicates and coat photos); every step still runs: a check of an installation.")] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
