@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Callable
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn,
+)
 
 from bigcats.cli.common import console
 
@@ -58,7 +60,8 @@ def step_progress(title: str, total: int | None = None, enabled: bool = True, pl
         console.out(f"{title}: done in {time.perf_counter() - start:.1f} s", highlight=False)
         return
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.completed:.0f}" + of), BarColumn(bar_width=20),
-                  TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as bar:
+                  TextColumn("{task.description}"), TimeElapsedColumn(), TextColumn("left ~"),
+                  TimeRemainingColumn(), console=console, transient=True) as bar:
         task = bar.add_task("starting", total=total)
 
         def step(message: str) -> None:
