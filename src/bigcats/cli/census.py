@@ -6,7 +6,7 @@ For now the commands read files (routes, crossing sheets, parameter tables); --d
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -15,9 +15,6 @@ from bigcats.cli.errors import BigcatsTyper
 from bigcats.census.errors import CensusError
 from bigcats.cli.common import DbOption, JsonOption, emit, fail
 from bigcats.geo.errors import GeoError
-
-if TYPE_CHECKING:  # imported in the commands, so that --help starts at once
-    import pandas as pd  # noqa: F401
 
 app = BigcatsTyper(help="Winter snow-track census: prey densities (FMP) and minimum tiger numbers.", no_args_is_help=True)
 

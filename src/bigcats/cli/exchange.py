@@ -60,6 +60,7 @@ def export_camtrap_dp(
     as_json: JsonOption = False,
 ) -> None:
     """Export all data, one partner's or one project's, as a Camtrap DP 1.0 package."""
+    from bigcats.cli.progress import stage_progress
     from bigcats.exchange.camtrapdp.exporter import export_package
     from bigcats.store.db import open_store
 
