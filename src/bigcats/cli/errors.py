@@ -93,6 +93,18 @@ class BigcatsGroup(TyperGroup):
     def get_help_option(self, ctx: typer.Context):  # type: ignore[override]
         return _bool_default(super().get_help_option(ctx))
 
+    def main(self, *args, **kwargs):  # type: ignore[override]
+        # sub-apps made with a plain typer.Typer have their own groups: settle their --help defaults too
+        _settle_help_options(self, self.context_class(self))
+        return super().main(*args, **kwargs)
+
+
+def _settle_help_options(command, ctx) -> None:
+    """Give every group's and command's --help under `command` a bool default (see `_bool_default`)."""
+    _bool_default(command.get_help_option(ctx))
+    for sub in getattr(command, "commands", {}).values():
+        _settle_help_options(sub, ctx)
+
 
 class BigcatsCommand(TyperCommand):
     """A command that runs inside the one error handler (also when a test invokes its sub-app directly)."""
