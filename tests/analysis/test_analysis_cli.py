@@ -40,4 +40,8 @@ def test_abundance_writes_figures_and_bad_input_fails_cleanly(tmp_path, camtrapr
     assert (out / "rai_bars.png").exists() and (out / "rai_bars.svg").exists()
     r = runner.invoke(app, ["activity", "Nobody", "--deployments", str(p["deployments"]), "--observations",
                             str(p["observations"])])
-    assert r.exit_code == 1 and "at least 2" in r.output
+    assert r.exit_code == 1 and "matches no species name" in r.output
+    # A real species the survey never recorded: named, and why no curve can be drawn.
+    r = runner.invoke(app, ["activity", "ирбис", "--deployments", str(p["deployments"]), "--observations",
+                            str(p["observations"])])
+    assert r.exit_code == 1 and "at least 2" in r.output and "Panthera uncia" in r.output
