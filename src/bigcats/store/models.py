@@ -252,3 +252,5 @@ from bigcats.store import models_sync  # noqa: E402, F401
 from bigcats.store import models_identify  # noqa: E402, F401
 from bigcats.store import models_layers  # noqa: E402, F401
 from bigcats.store import models_field  # noqa: E402, F401
+from bigcats.store import models_partner  # noqa: E402, F401
+from bigcats.store import models_census  # noqa: E402, F401
