@@ -22,6 +22,7 @@ from bigcats.cli import (
     report,
     serve,
     smart,
+    species,
     store,
     sync,
     users,
@@ -67,6 +68,7 @@ app.add_typer(catalogue.app, name="catalogue")
 app.add_typer(forms.app, name="forms")
 app.add_typer(health.app, name="health")
 app.command("smart")(smart.smart)
+app.add_typer(species.app, name="species")
 
 
 def main() -> None:

@@ -16,6 +16,17 @@ from bigcats.intake.formats import FORMATS
 app = BigcatsTyper(help="Partner intake: image folders, camtrapR, Wildlife Insights, MegaDetector, SpeciesNet.")
 
 
+def detect_format_or_none(source: Path) -> str | None:
+    """The detected format, or None when bigcats cannot tell (a saved column map may then say 'table')."""
+    from bigcats.intake import detect_format
+    from bigcats.problems import DataError
+
+    try:
+        return detect_format(source)
+    except DataError:
+        return None
+
+
 def default_manifest(source: Path) -> Path:
     """Where the resumable manifest of an image folder lives: the user's cache, keyed by the folder's path."""
     key = hashlib.sha1(str(source.resolve()).encode()).hexdigest()[:16]
@@ -49,6 +60,8 @@ def ingest(
                                                 "e.g. RUS.")] = None,
     census_dir: Annotated[Path | None, typer.Option("--census-dir", help="Field forms: write the track census's "
                                                     "routes, surveys and crossings here.")] = None,
+    columns: Annotated[Path | None, typer.Option("--columns", help="Column map (YAML) for plain tables: which of "
+                                                 "your columns is which; kept for the partner's next import.")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -75,15 +88,25 @@ def ingest(
     if source.is_dir() and fmt in (None, "images"):
         options.update(species_from=species_from, workers=workers, progress=not as_json,
                        manifest=None if no_manifest else default_manifest(source))
-    # Refused input (DataError) goes to the CLI's one error handler: its problems, exit code 1.
-    frames, report = read_source(source, partner, format=fmt, utc_offset=utc_offset, stations=stations,
-                                 records=records, time_shifts=time_shifts, label_map=label_map, images=images,
-                                 threshold=threshold, **options)
-    from bigcats.intake.store import store_intake
+    from bigcats.intake.columns import ColumnMap
+    from bigcats.intake.store import save_column_map, saved_column_map, store_intake
     from bigcats.store.db import open_store
 
-    stored = store_intake(open_store(db), frames, report, partner, source, fmt=fmt or detect_format(source),
-                          country=country)
+    if not source.exists():  # before opening (and perhaps creating) a database
+        detect_format(source)
+    engine = open_store(db)
+    # Refused input (DataError) goes to the CLI's one error handler: its problems, exit code 1.
+    cmap = ColumnMap.read(columns) if columns else None
+    if cmap is None and fmt in (None, "table"):
+        cmap = saved_column_map(engine, partner)  # given once, kept for the partner
+        if cmap is not None and fmt is None and detect_format_or_none(source) not in (None, "table"):
+            cmap = None
+    frames, report = read_source(source, partner, format=fmt, utc_offset=utc_offset, stations=stations,
+                                 records=records, time_shifts=time_shifts, label_map=label_map, images=images,
+                                 threshold=threshold, columns=cmap, **options)
+    stored = store_intake(engine, frames, report, partner, source, fmt=report.format, country=country)
+    if cmap is not None and columns:
+        save_column_map(engine, partner, cmap)
     result = {"frames": frames.counts(), "added": stored.added, "report": report.to_dict()}
     emit(result, as_json, human=report.summary())
 

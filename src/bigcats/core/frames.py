@@ -80,6 +80,9 @@ class SurveyFrames:
     observations: pd.DataFrame = field(default_factory=lambda: empty_frame(OBSERVATION_COLUMNS))
     media: pd.DataFrame = field(default_factory=lambda: empty_frame(MEDIA_COLUMNS))
     individuals: pd.DataFrame = field(default_factory=lambda: empty_frame(INDIVIDUAL_COLUMNS))
+    # Intake only: where each row came from, per frame (columns file, row, id; same order as the frame), so that a
+    # problem the store finds names the user's own file and row, not the temporary package bigcats wrote.
+    provenance: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         # Callers may pass None for a frame they do not have: an empty frame with the right columns stands in.

@@ -45,6 +45,10 @@ def detect_format(source: str | Path) -> str:
             return "wildinsights"
         if any(camtrapr_role(p) for p in sorted(src.glob("*.csv")) + sorted(src.glob("*.xlsx"))):
             return "camtrapr"
+        from bigcats.intake.plaintable import sniff  # a deployments table and a records table, any names
+
+        if sniff(src):
+            return "table"
         for p in src.rglob("*"):
             if p.suffix.lower() in JPEG_SUFFIXES or p.suffix.lower() in VIDEO_SUFFIXES:
                 return "images"  # photos and videos: media of a card

@@ -7,10 +7,12 @@ from pathlib import Path
 import pandas as pd
 
 from bigcats.intake.camtrapr import read_camtrapr, read_camtrapr_stations
+from bigcats.intake.columns import ColumnMap
 from bigcats.intake.detect import FORMATS, camtrapr_role, detect_format
 from bigcats.intake.frames import OBSERVATION_COLUMNS, SurveyFrames, conform
 from bigcats.intake.images import read_image_folder
 from bigcats.intake.megadetector import load_json, megadetector_observations
+from bigcats.intake.plaintable import read_plain_tables
 from bigcats.intake.report import IntakeError, IntakeReport
 from bigcats.intake.speciesnet import speciesnet_observations
 from bigcats.intake.tables import read_table
@@ -49,14 +51,19 @@ def _camtrapr_files(source: Path, stations, records, time_shifts) -> tuple:
 def ingest(source: str | Path, partner: str, format: str | None = None, utc_offset: int | str | None = None,
            stations: str | Path | None = None, records: str | Path | None = None,
            time_shifts: str | Path | None = None, label_map: str | Path | pd.DataFrame | None = None,
-           images: str | Path | None = None, threshold: float = 0.2, **options) -> tuple[SurveyFrames, IntakeReport]:
+           images: str | Path | None = None, threshold: float = 0.2, columns=None,
+           **options) -> tuple[SurveyFrames, IntakeReport]:
     """Read a partner's source (format detected when not given) into survey frames and an intake report.
 
     Image folders skip bad files and list them in the report; tables are all-or-nothing (IntakeError with every
     problem). Options: pattern, crs/utm_zone, species_from, manifest, workers, progress... (see the readers).
+    `columns` is a column map (a `ColumnMap`, a dict or a YAML file) for plain tables; giving one means 'table'.
     """
     source = Path(source)
-    fmt = format or detect_format(source)
+    if columns is not None and not isinstance(columns, ColumnMap):
+        columns = ColumnMap.from_dict(columns) if isinstance(columns, dict) else ColumnMap.read(columns)
+    fmt = format or ("table" if columns is not None and not (source / "datapackage.json").exists()
+                     else detect_format(source))
     if fmt not in FORMATS:
         raise IntakeError([Problem("unknown-format", f"format must be one of {', '.join(FORMATS)}", field="format",
                                    value=fmt)], str(source))
@@ -71,6 +78,10 @@ def ingest(source: str | Path, partner: str, format: str | None = None, utc_offs
         from bigcats.intake.camtrapdp import read_camtrapdp  # needs the exchange package; only for this format
 
         return read_camtrapdp(source, partner)
+    if fmt == "table":
+        crs = st_opts.get("crs") or (f"UTM {st_opts['utm_zone']}" if st_opts.get("utm_zone") else None)
+        return read_plain_tables(source, partner, columns, utc_offset=utc_offset, crs=crs, stations=stations,
+                                 records=records, country=st_opts.get("country"))
     if fmt == "wildinsights":
         return read_wildinsights(source, partner, _need_offset(utc_offset, source), user_map,
                                  country=st_opts.get("country"))

@@ -28,6 +28,9 @@ class IntakeReport:
     skipped_files: list[dict] = field(default_factory=list)
     corrections: list[dict] = field(default_factory=list)
     unmatched_labels: list[dict] = field(default_factory=list)
+    # Records with a date but no time: how many, which rows, which analyses count or leave them out.
+    time_unknown: dict = field(default_factory=dict)
+    new_taxa: list[str] = field(default_factory=list)  # species names not in the shipped list
 
     def error(self, problem: Problem) -> None:
         """Record a problem that kept a file or row out of the intake."""
@@ -63,7 +66,7 @@ class IntakeReport:
             "errors": [p.to_dict() for p in self.errors.problems], "n_errors": self.errors.total,
             "warnings": [p.to_dict() for p in self.warnings.problems], "n_warnings": self.warnings.total,
             "skipped_files": self.skipped_files, "corrections": self.corrections,
-            "unmatched_labels": self.unmatched_labels,
+            "unmatched_labels": self.unmatched_labels, "time_unknown": self.time_unknown, "new_taxa": self.new_taxa,
         }
 
     def to_json(self) -> str:
@@ -74,6 +77,12 @@ class IntakeReport:
         """A few lines for a terminal."""
         lines = [f"{self.format} intake of {self.source}: {self.status}"]
         lines += [f"  {k}: {v}" for k, v in self.counts.items()]
+        if self.time_unknown.get("count"):
+            t = self.time_unknown
+            lines.append(f"  records without a time: {t['count']} (kept, flagged; counted in {', '.join(t['counted_in'])};"
+                         f" left out of {', '.join(t['left_out_of'])})")
+        if self.new_taxa:
+            lines.append(f"  species added to the species table: {len(self.new_taxa)}")
         if self.skipped_files:
             lines.append(f"  skipped files: {len(self.skipped_files)}")
         if self.errors:

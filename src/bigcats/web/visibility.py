@@ -4,7 +4,8 @@ Rules:
 - members of a partner see all of its data, with exact locations;
 - a sharing agreement lets a grantee partner (or the public, when it names no grantee) see the owner's data,
   for all species or a list, with exact locations of sensitive species only if it says so;
-- a location is sensitive when a sensitive species (species.sensitive) was ever recorded there, so that even a
+- a location is sensitive when a species sensitive in its project was ever recorded there (the shipped list's
+  `species.sensitive`, overridden per partner or project: `store.species.sensitive_sql`), so that even a
   fox photographed at a tiger's station does not give the station away;
 - sensitive locations are generalised to the centre of a 10 km equal-area cell for everyone not entitled, and
   the public is never entitled, whatever an agreement says.
@@ -19,7 +20,8 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Connection, and_, false, func, or_, select, true
 
 from bigcats.geo.privacy import DEFAULT_CELL_KM, Precision, generalise
-from bigcats.store.models import Deployment, IntakeBatch, Observation, Species
+from bigcats.store.models import Deployment, IntakeBatch, Observation, Project, Species
+from bigcats.store.species import sensitive_sql, sensitivity_version
 from bigcats.store.models_access import Membership, SharingAgreement
 from bigcats.web.security import now_utc
 
@@ -141,12 +143,14 @@ class SensitiveStations:
 
     def get(self, conn: Connection) -> frozenset[int]:
         """The current set, recomputed when an import (intake batch) has happened since the last look."""
-        key = conn.execute(select(func.max(IntakeBatch.id), func.count(IntakeBatch.id))).one()
+        key = (*conn.execute(select(func.max(IntakeBatch.id), func.count(IntakeBatch.id))).one(),
+               *sensitivity_version(conn))
         if key != self._key or self._key is None:
             q = (select(Deployment.station_id).distinct()
                  .join(Observation, Observation.deployment_id == Deployment.id)
-                 .join(Species, Observation.species_id == Species.id)
-                 .where(Species.sensitive.is_(true())))
+                 .join(Project, Deployment.project_id == Project.id)
+                 .where(Observation.species_id.is_not(None),
+                        sensitive_sql(Observation.species_id, Deployment.project_id, Project.partner_id)))
             self._ids = frozenset(conn.execute(q).scalars().all())
             self._key = key
         return self._ids
