@@ -135,6 +135,13 @@ def independent_detections(
         raise AnalysisError(f"independent detections: threshold must not be negative, got {threshold!r}")
     by = list(by)
     require_columns(observations, [*by, "timestamp"], "observations")
+    left_out = 0
+    if gap < pd.Timedelta(days=1) and "timeUnknown" in observations.columns:
+        # Records with a date but no time cannot be placed within a day: left out of minute-scale events.
+        unknown = observations["timeUnknown"].fillna(False).astype(bool).to_numpy()
+        left_out = int((unknown & animal_mask(observations, observation_types)).sum())
+        if unknown.any():
+            observations = observations.loc[~unknown]
     # Work on positions and a few columns; the wide frame is copied once, for the kept records only.
     rows = np.flatnonzero(animal_mask(observations, observation_types))
     subset = len(rows) < len(observations)
@@ -183,6 +190,7 @@ def independent_detections(
         out["eventCount"] = biggest.astype(np.int64) if whole else biggest
     out["deltaTime"] = delta[starts]
     out.index = pd.RangeIndex(len(out))  # relabel in place: reset_index would copy the wide frame again
+    out.attrs["timeUnknownLeftOut"] = left_out
     return out
 
 

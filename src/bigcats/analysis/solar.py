@@ -68,6 +68,8 @@ def to_solar(clock: np.ndarray, sunrise: np.ndarray, sunset: np.ndarray) -> np.n
 def record_times(observations: pd.DataFrame, deployments: pd.DataFrame | None = None, kind: str = "clock") -> np.ndarray:
     """Time of day of each record in radians, on the clock or on solar time from its station's coordinates."""
     require_columns(observations, ("timestamp", "utcOffset"), "observations")
+    if "timeUnknown" in observations.columns:  # a date without a time has no time of day
+        observations = observations.loc[~observations["timeUnknown"].fillna(False).astype(bool)]
     clock = clock_radians(observations["timestamp"], observations["utcOffset"])
     if kind == "clock":
         return clock

@@ -103,6 +103,17 @@ def _write(out: Path | None, name: str, table: pd.DataFrame) -> None:
         table.to_csv(out / f"{name}.csv", index=False)
 
 
+def _note_time_unknown(events: pd.DataFrame) -> pd.DataFrame:
+    """Say on stderr how many records with a date but no time an analysis at minute scale left out."""
+    n = events.attrs.get("timeUnknownLeftOut", 0)
+    if n:
+        from bigcats.cli.common import console
+
+        console.print(f"note: {n} record(s) with a date but no time left out (they need a clock time here; "
+                      "a threshold of 1 day or more counts them)")
+    return events
+
+
 def _by(text: str) -> list[str]:
     return [c.strip() for c in text.split(",") if c.strip()]
 
@@ -144,7 +155,7 @@ def independent(db: DbOption = None, deployments: DeploymentsOpt = None, observa
 
     try:
         f = load_frames(db, deployments, observations)
-        events = independent_detections(_need_obs(f), threshold, reference)
+        events = _note_time_unknown(independent_detections(_need_obs(f), threshold, reference))
         table = count_events(events)
         _write(out, "independent_events", events)
         _write(out, "events_per_station", table)
@@ -178,7 +189,7 @@ def abundance(db: DbOption = None, deployments: DeploymentsOpt = None, observati
             _write(out, "relative_abundance_by_side", table)
             emit(table.to_dict(orient="records"), as_json)
             return
-        events = independent_detections(_need_obs(f), threshold)
+        events = _note_time_unknown(independent_detections(_need_obs(f), threshold))
         groups = _by(by)
         station_cols = [c for c in groups if c not in ("locationID", "year")]
         eff = trap_nights(f.deployments, _outages(f), by=["locationID", *station_cols,
@@ -212,7 +223,7 @@ def activity(species: Annotated[str, typer.Argument(help="Any name of the specie
     try:
         species = _species(species, db, deployments is not None)
         f = load_frames(db, deployments, observations)
-        events = independent_detections(_need_obs(f), threshold)
+        events = _note_time_unknown(independent_detections(_need_obs(f), threshold))
         sp = events[events["scientificName"] == species]
         fit = fit_activity(record_times(sp, f.deployments, time), n_boot=n_boot, what=species)
         _write(out, f"activity_{species.replace(' ', '_')}", fit.curve())
@@ -243,7 +254,7 @@ def overlap_cmd(species_a: Annotated[str, typer.Argument()], species_b: Annotate
         species_a = _species(species_a, db, deployments is not None)
         species_b = _species(species_b, db, deployments is not None)
         f = load_frames(db, deployments, observations, country=country)
-        events = independent_detections(_need_obs(f), threshold)
+        events = _note_time_unknown(independent_detections(_need_obs(f), threshold))
         ta = record_times(events[events["scientificName"] == species_a], f.deployments, time)
         tb = record_times(events[events["scientificName"] == species_b], f.deployments, time)
         res = overlap(ta, tb, n_boot=n_boot, names=(species_a, species_b))

@@ -81,7 +81,7 @@ def ingest(source: str | Path, partner: str, format: str | None = None, utc_offs
     if fmt == "table":
         crs = st_opts.get("crs") or (f"UTM {st_opts['utm_zone']}" if st_opts.get("utm_zone") else None)
         return read_plain_tables(source, partner, columns, utc_offset=utc_offset, crs=crs, stations=stations,
-                                 records=records, country=st_opts.get("country"))
+                                 records=records, country=st_opts.get("country"), label_map=user_map)
     if fmt == "wildinsights":
         return read_wildinsights(source, partner, _need_offset(utc_offset, source), user_map,
                                  country=st_opts.get("country"))

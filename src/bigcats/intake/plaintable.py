@@ -10,6 +10,7 @@ the whole local day; see ARCHITECTURE.md), and names the user's file, row and fi
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,6 +24,7 @@ from bigcats.intake.report import IntakeError, IntakeReport
 from bigcats.intake.tables import read_table
 from bigcats.intake.timezones import flag_timestamps, parse_utc_offset
 from bigcats.problems import Problem
+from bigcats.taxonomy import resolve_labels
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
 NO_TIME = {"", "na", "n/a", "nd", "none", "null", "-", "--", "?", "unknown", "desconhecido", "nan"}
@@ -75,11 +77,17 @@ def _find_tables(source: Path, cmap: ColumnMap | None, stations: Path | None,
     if source.is_file() and "records" not in found:
         found["records"] = read_table(source)
     if len(found) < 2 and source.is_dir():
+        spare = []
         for p in table_files(source):
             df = read_table(p)
             role = _role(list(df.columns))
             if role and role not in found:
                 found[role] = df
+            elif not role:
+                spare.append(df)
+        missing = [r for r in ("deployments", "records") if r not in found]
+        if len(missing) == 1 and len(spare) == 1:
+            found[missing[0]] = spare[0]  # the one other table; its columns are checked against the map next
     missing = [r for r in ("deployments", "records") if r not in found]
     if missing:
         raise IntakeError([Problem("missing-file", f"no {' or '.join(missing)} table found (give --stations / "
@@ -196,7 +204,8 @@ def _row_ids(frame: pd.DataFrame, cols: list[str], prefix: str) -> pd.Series:
 def read_plain_tables(source: str | Path, partner: str, columns: ColumnMap | None = None,
                       utc_offset: str | int | None = None, crs: str | None = None,
                       stations: str | Path | None = None, records: str | Path | None = None,
-                      country: str | None = None) -> tuple[SurveyFrames, IntakeReport]:
+                      country: str | None = None,
+                      label_map: pd.DataFrame | None = None) -> tuple[SurveyFrames, IntakeReport]:
     """Survey frames from a deployments table and a records table (a folder, or files given), with a report.
 
     All-or-nothing: every problem (file, row, field) is collected and the tables refused together. `utc_offset`
@@ -319,6 +328,17 @@ def read_plain_tables(source: str | Path, partner: str, columns: ColumnMap | Non
     for i in np.flatnonzero(names.isna().to_numpy()):
         problems.append(Problem("missing-value", "no species name", file=rfile, row=int(rlines.iloc[i]),
                                 field=_label(rcols, "scientificName")))
+    # Scientific names come in as they are (new taxa are added, with a note); other labels ('PBE', 'onça',
+    # 'leopard cat') go through the label maps, and one that matches nothing is refused with suggestions.
+    looks_scientific = names.str.fullmatch(r"[A-Z][a-z-]+( [a-z-]+\.?){0,2}").fillna(False)  # incl. "Mazama sp."
+    labels = names[~looks_scientific & names.notna()]
+    if len(labels):
+        res = resolve_labels(labels.unique(), partner=partner, user_map=label_map)
+        names = names.where(looks_scientific, names.map(res.as_dict()))
+        missing = labels[~labels.isin(res.as_dict())]
+        first = {lab: int(rlines.loc[missing.index[missing.eq(lab)][0]]) for lab in missing.unique()}
+        for p in res.problems(file=rfile, field=_label(rcols, "scientificName")):
+            problems.append(replace(p, row=first.get(p.value)))
     rec["scientificName"] = names
     rec["observationType"] = "animal"
     for fld in ("individualID", "sex", "lifeStage"):

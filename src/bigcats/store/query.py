@@ -74,6 +74,7 @@ def load_frames(engine: Engine, partner: str | None = None, country: str | None 
             columns=["_id", "start", "end", "reason"])
         obs_q = (select(Observation.deployment_id.label("_id"), Observation.source_id.label("observationID"),
                         Observation.event_id.label("eventID"), Observation.event_start_utc.label("timestamp"),
+                        Observation.event_end_utc.label("_end"),
                         Observation.utc_offset.label("utcOffset"), Observation.level.label("observationLevel"),
                         Observation.type.label("observationType"), Species.scientific_name.label("scientificName"),
                         Observation.count, Observation.sex, Observation.life_stage.label("lifeStage"),
@@ -100,10 +101,18 @@ def load_frames(engine: Engine, partner: str | None = None, country: str | None 
         obs = pd.DataFrame(columns=["observationID", "deploymentID", "locationID", "timestamp", "scientificName"])
     else:
         obs["timestamp"] = _utc(obs["timestamp"])
+        obs["timeUnknown"] = time_unknown(obs["timestamp"], _utc(obs.pop("_end")), obs["utcOffset"])
         for col in ("deploymentID", "locationID", "country", "partner"):
             obs[col] = obs["_id"].map(dep_key[col])
         obs = obs.drop(columns="_id")
     return SurveyFrames(deps.drop(columns="_id"), outages, obs)
+
+
+def time_unknown(start: pd.Series, end: pd.Series, utc_offset: pd.Series) -> pd.Series:
+    """Records with a date but no time: stored as an event from 00:00:00 to 23:59:59 of their local day."""
+    local = start + pd.to_timedelta(pd.to_numeric(utc_offset).fillna(0), unit="min")
+    whole_day = (end - start) == pd.Timedelta(hours=23, minutes=59, seconds=59)
+    return (whole_day & (local == local.dt.normalize())).fillna(False).astype(bool)
 
 
 def catalogue_aliases(engine: Engine) -> pd.DataFrame:
