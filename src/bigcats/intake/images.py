@@ -61,6 +61,58 @@ def compile_pattern(pattern: str) -> re.Pattern:
     return re.compile("(?:^|/)" + "".join(out) + "$")
 
 
+_CAMTRAPR_NAME = re.compile(r"^[^/]+?__(?:[^/]+?__)?\d{4}-\d{2}-\d{2}__\d{2}-\d{2}-\d{2}")
+
+
+def guess_layout(rels: list[str], partner: str | None = None, user_map: pd.DataFrame | None = None,
+                 stations: set[str] | None = None) -> str | None:
+    """The path pattern of camtrapR's folder layouts, recognised from the folder names themselves.
+
+    `Station/Species/`, `Station/Camera/Species/`, `Station/Species/Individual/`, `Species/Station/`, plain
+    `Station/` folders, and camtrapR's renamed files (`Station__2009-04-21__00-40-00(1).JPG`, with the species
+    folder above them). A level is the species level when most of its names are species labels bigcats knows
+    (shipped, the partner's or the user's label map); a level of known station names is the station level.
+    None when the files do not share one depth or nothing fits.
+    """
+    if not rels:
+        return None
+    parts = [r.split("/") for r in rels]
+    depth = {len(p) - 1 for p in parts}
+    if len(depth) != 1:
+        return None
+    depth = depth.pop()
+    levels = [sorted({p[i] for p in parts}) for i in range(depth)]
+    named = all(_CAMTRAPR_NAME.match(p[-1]) for p in parts)
+
+    def species(names: list[str]) -> bool:
+        res = resolve_labels(names, partner=partner, user_map=user_map)
+        return len(res.mapping) >= max(1, len(names) / 2)
+
+    def station(names: list[str]) -> bool:
+        return bool(stations) and set(names) <= set(stations)
+
+    if depth == 0:
+        return "{station}__*" if named else None
+    if depth == 1:
+        if station(levels[0]):
+            return "{station}/*"
+        if named:  # camtrapR's renamed photos carry the station; the folder above is the species
+            return "{species}/{station}__*"
+        return None if species(levels[0]) else "{station}/*"
+    if depth == 2:
+        if species(levels[1]):
+            return "{station}/{species}/*"
+        if species(levels[0]) and not station(levels[0]):
+            return "{species}/{station}/*"
+        return "{station}/{camera}/*"
+    if depth == 3:
+        if species(levels[2]):
+            return "{station}/{camera}/{species}/*"
+        if species(levels[1]):
+            return "{station}/{species}/{individual}/*"
+    return None
+
+
 def walk_files(root: Path) -> tuple[list[str], list[str]]:
     """Photos and videos, and other files, under root (relative POSIX paths, sorted); hidden files are left out."""
     jpegs, others = [], []
@@ -225,7 +277,13 @@ def read_image_folder(root: str | Path, partner: str, pattern: str | None = None
         for rel in meta.loc[flagged, "rel"]:
             report.warn(Problem(code, message, file=rel))
 
-    # Station, camera, species... from the path, by the user's pattern.
+    # Station, camera, species... from the path, by the user's pattern or camtrapR's layouts recognised.
+    if not pattern and station is None:
+        pattern = guess_layout(meta["rel"].tolist(), partner, user_map,
+                               None if stations is None else set(stations["locationID"].astype(str)))
+        if pattern:
+            report.warn(Problem("layout-recognised", f"folder layout read as {pattern!r} (give --pattern to "
+                                "say otherwise)", file=str(root), field="pattern", value=pattern))
     if pattern:
         fields = meta["rel"].str.extract(compile_pattern(pattern))
         meta = _skip(meta, fields.isna().all(axis=1).to_numpy(), report, "pattern-mismatch",

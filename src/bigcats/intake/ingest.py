@@ -122,6 +122,17 @@ def _images(root: Path, partner: str, utc_offset, stations, time_shifts, user_ma
     shifts = None if time_shifts is None else read_table(time_shifts)
     frames, report = read_image_folder(root, partner, utc_offset=offset, stations=deps, time_shifts=shifts,
                                        user_map=user_map, **img_opts)
+    if frames.media.empty and not img_opts.get("only_new"):
+        # Nothing would come in: a refusal (exit 1) that says why, not a quiet success.
+        n = report.counts.get("photos", 0)
+        why = Problem("nothing-imported", f"no photo could be imported: {len(report.skipped_files)} of "
+                      f"{report.counts.get('files', 0)} file(s) skipped" if n else "no JPEG photos found",
+                      file=str(root))
+        reasons = pd.Series([f["code"] for f in report.skipped_files]).value_counts()
+        summary = [Problem(code, f"{k} file(s): " + next(f["message"] for f in report.skipped_files
+                                                        if f["code"] == code), file=str(root))
+                   for code, k in reasons.items()]
+        raise IntakeError([why, *summary, *report.errors.problems[:20]], str(root))
     if outages is not None:
         frames.outages = SurveyFrames.build(outages=outages).outages
     return frames, report

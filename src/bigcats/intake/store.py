@@ -86,6 +86,8 @@ def user_problems(problems: list[Problem], frames: SurveyFrames, source: str | P
         if i is not None and id_col and 0 <= i < len(frame):
             ident = frame[id_col].iloc[i]
         where = f" ({name[:-1]} {ident})" if ident is not None and not pd.isna(ident) else ""
+        if name == "deployments" and p.field in ("latitude", "longitude"):
+            where += "; give the stations' coordinates (--stations: a camera table with coordinates)"
         out.append(replace(p, file=str(source), row=None, message=p.message + where))
     return out
 
