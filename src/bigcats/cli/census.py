@@ -1,6 +1,7 @@
 """`bigcats census`: winter track census (FMP prey densities, minimum tiger numbers, simulated census).
 
-For now the commands read files (routes, crossing sheets, parameter tables); --db is accepted for the store layer.
+The commands read files (routes, crossing sheets, parameter tables); `--save CODE` also stores the census (routes,
+crossings, results) in the database, where the status report and the web read it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,17 @@ app = BigcatsTyper(help="Winter snow-track census: prey densities (FMP) and mini
 RoutesOpt = Annotated[Path, typer.Option("--routes", help="Route lines: GeoJSON, GPX, GeoPackage or shapefile.")]
 CrossingsOpt = Annotated[Path, typer.Option("--crossings", help="Crossing field sheet (CSV or XLSX).")]
 SurveysOpt = Annotated[Path | None, typer.Option("--surveys", help="Survey table: route_id, date, days_since_snow (+ unit, country).")]
+SaveOpt = Annotated[str | None, typer.Option("--save", help="Store routes, crossings and results in the database under this census code (replaces one stored before).")]
+
+
+def _save(db: str | None, code: str | None, rs, cr, fmp=None, tigers=None, source: str = "", settings: dict | None = None) -> dict | None:
+    """Store the census when --save names it; returns the rows written."""
+    if not code:
+        return None
+    from bigcats.census.store import store_census
+    from bigcats.store.db import open_store
+
+    return store_census(open_store(db), code, rs, cr, fmp, tigers, source=source, settings=settings)
 
 
 def _load(routes: Path, crossings: Path, surveys: Path | None, country: str | None):
@@ -42,6 +54,7 @@ def estimate(
     country: Annotated[str | None, typer.Option("--country", help="Country side (ISO3) when routes have no country field.")] = None,
     n_boot: Annotated[int, typer.Option("--boot", help="Bootstrap replicates.")] = 2000,
     seed: Annotated[int, typer.Option("--seed")] = 0,
+    save: SaveOpt = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -62,7 +75,9 @@ def estimate(
     except (CensusError, GeoError) as exc:
         fail(str(exc))
         return
-    emit(result.to_dict(), as_json, human=result.units.to_string(index=False))
+    stored = _save(db, save, rs, cr, fmp=result, source=f"{routes} {crossings}",
+                   settings={"n_boot": n_boot, "seed": seed})
+    emit({**result.to_dict(), "stored": stored}, as_json, human=result.units.to_string(index=False))
 
 
 @app.command()
@@ -74,6 +89,7 @@ def tigers(
     max_daily_km: Annotated[float, typer.Option("--max-daily-km", help="Furthest a tiger travels in a day, km.")],
     surveys: SurveysOpt = None,
     country: Annotated[str | None, typer.Option("--country")] = None,
+    save: SaveOpt = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -86,7 +102,9 @@ def tigers(
     except (CensusError, GeoError) as exc:
         fail(str(exc))
         return
-    emit(result.to_dict(), as_json, human=result.units.to_string(index=False))
+    stored = _save(db, save, rs, cr, tigers=result, source=f"{routes} {crossings}",
+                   settings={"size_classes": size_classes, "pad_tolerance_cm": tolerance, "max_daily_km": max_daily_km})
+    emit({**result.to_dict(), "stored": stored}, as_json, human=result.units.to_string(index=False))
 
 
 @app.command()

@@ -34,6 +34,8 @@ from bigcats.geo.maps import Layer, graduated_classes, render_map
 from bigcats.simulate.geography import load_countries, to_lonlat, uniform_points
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from bigcats.simulate.survey import Truth
 
 TIGER = "Panthera tigris altaica"
@@ -394,7 +396,16 @@ def run_census(truth: Truth, out: Path, seed: int = 1, n_boot: int = 1000, maps:
     biomass["inside"] = (biomass["lower"] <= biomass["truth"]) & (biomass["truth"] <= biomass["upper"])
     classes = parse_size_classes(SIZE_CLASSES)
     tigers = _tiger_levels(rs, crossings, sim["tiger_truth"], classes)
-    tiger_tracks = minimum_tigers(rs, crossings, PAD_TOLERANCE_CM, TIGER_MAX_DAILY_KM, classes).tracks
+    tiger_result = minimum_tigers(rs, crossings, PAD_TOLERANCE_CM, TIGER_MAX_DAILY_KM, classes)
+    tiger_tracks = tiger_result.tracks
+    stored = None
+    if engine is not None:  # the census goes into the database like every other survey, for reports and the web
+        from bigcats.census.store import store_census
+
+        stored = store_census(engine, "demo-winter-census", rs, crossings, fmp, tiger_result,
+                              source=str(paths["routes_geojson"]),
+                              settings={"pad_tolerance_cm": PAD_TOLERANCE_CM, "max_daily_km": TIGER_MAX_DAILY_KM,
+                                        "size_classes": SIZE_CLASSES, "n_boot": n_boot, "seed": seed})
     files = [str(p) for p in paths.values()]
     tables = {"density_vs_truth.csv": checks, "fmp_units.csv": fmp.units, "fmp_countries.csv": fmp.countries,
               "fmp_total.csv": fmp.total, "biomass_vs_truth.csv": biomass, "tigers_vs_truth.csv": tigers,
@@ -425,6 +436,7 @@ def run_census(truth: Truth, out: Path, seed: int = 1, n_boot: int = 1000, maps:
                     "tiger_checks_ok": bool(tigers["ok"].all())},
         "inputs": {k: str(v) for k, v in paths.items()},
         "field_forms": field,
+        "stored": stored,
         "files": files,
     }
     path = out / "census.json"

@@ -15,6 +15,7 @@ import pandas as pd
 
 from bigcats.analysis.activity import ActivityFit, fit_activity
 from bigcats.analysis.errors import AnalysisError
+from bigcats.census.store import census_for_species
 from bigcats.analysis.overlap import overlap
 from bigcats.analysis.solar import record_times
 from bigcats.geo.privacy import DEFAULT_CELL_KM, cell_id, generalise
@@ -254,7 +255,8 @@ def build_status(inputs: ReportInputs, species: str, area: str = "all", period: 
         stations=_stations(frames, per_station, events, target), prey=prey, activity=act, activity_prey=prey_fits,
         overlaps=overlaps, individuals=individuals, individual_counts=counts,
         population=population_table(population), movement=movement_summary(movement, target),
-        census=census_tables(fmp, tigers, target), patrols=patrol_table(inputs, target, sides, period),
+        census=census_tables(fmp, tigers, target) or census_for_species(getattr(inputs, "census", None), target),
+        patrols=patrol_table(inputs, target, sides, period),
         notes=notes)
 
 

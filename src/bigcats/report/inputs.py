@@ -23,11 +23,14 @@ class ReportInputs:
     catalogue: pd.DataFrame  # individualID, scientificName, partner, partnerCode, sex
     patrols: pd.DataFrame | None = None  # patrolID, partner, country, start, end, distance_km, hours
     incidental: pd.DataFrame | None = None  # SMART and sign-form records: country, timestamp, scientificName, threat
+    census: dict[str, pd.DataFrame] | None = None  # the latest winter track census stored (prey, tigers)
 
 
 def load_inputs(engine: Engine) -> ReportInputs:
     """Read the survey frames, species names and catalogue a report needs from the store."""
+    from bigcats.census.store import census_report_tables
     from bigcats.store.query_field import field_records
 
     patrols, incidental = field_records(engine)
-    return ReportInputs(load_frames(engine), species_names(engine), catalogue_aliases(engine), patrols, incidental)
+    return ReportInputs(load_frames(engine), species_names(engine), catalogue_aliases(engine), patrols, incidental,
+                        census=census_report_tables(engine, "Panthera tigris"))
