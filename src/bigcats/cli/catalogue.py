@@ -156,10 +156,17 @@ def import_wildbook(export: Path, species: Annotated[str, typer.Option(help="spe
     from bigcats.identify.catalogue import import_wildbook as do_import
     from bigcats.identify.wildbook import read_encounters
 
+    from bigcats.identify.encounters import store_encounter_observations
+
     try:
-        emit(do_import(_engine(db), read_encounters(export), _species(species), partner, _who(who), root=root), as_json)
+        engine, name, encounters = _engine(db), _species(species), read_encounters(export)
+        result = do_import(engine, encounters, name, partner, _who(who), root=root)
+        # Each encounter also becomes an observation (date, station, individual) for capture histories.
+        result["observations"] = store_encounter_observations(engine, encounters, name, partner, export.name)
     except IdentifyError as err:
         fail(str(err))
+        return
+    emit(result, as_json)
 
 
 @app.command("export-wildbook")

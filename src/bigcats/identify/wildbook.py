@@ -20,14 +20,17 @@ from bigcats.identify.errors import IdentifyError
 # Our column -> accepted Wildbook spellings, first one is written back.
 FIELDS: dict[str, list[str]] = {
     "encounterID": ["Encounter.catalogNumber", "Encounter.id", "catalogNumber", "Encounter"],
-    "individualID": ["MarkedIndividual.individualID", "Encounter.individualID", "MarkedIndividual.displayName", "Individual", "individualID", "Name"],
-    "side": ["Annotation.ViewpointName", "Annotation0.ViewpointName", "Annotation.viewpoint", "viewpoint", "side", "Side"],
+    "individualID": ["MarkedIndividual.individualID", "Encounter.individualID", "Name0.value", "MarkedIndividual.displayName", "Individual", "individualID", "Name"],
+    # "Annotation0.Viewoint" is how Wildbook's own export spells it (sic).
+    "side": ["Annotation.ViewpointName", "Annotation0.ViewpointName", "Annotation0.Viewpoint", "Annotation0.Viewoint", "Annotation.viewpoint", "viewpoint", "side", "Side"],
     "locality": ["Encounter.verbatimLocality", "Encounter.locationID", "verbatimLocality", "locationID", "Location"],
     "latitude": ["Encounter.decimalLatitude", "decimalLatitude", "Latitude"],
     "longitude": ["Encounter.decimalLongitude", "decimalLongitude", "Longitude"],
     "year": ["Encounter.year", "year"],
     "month": ["Encounter.month", "month"],
     "day": ["Encounter.day", "day"],
+    "hour": ["Encounter.hour", "hour"],
+    "minutes": ["Encounter.minutes", "Encounter.minute", "minutes"],
     "sex": ["Encounter.sex", "MarkedIndividual.sex", "sex", "Sex"],
     "scientificName": ["Encounter.genus+specificEpithet", "Encounter.taxonomy", "scientificName", "Species"],
     "genus": ["Encounter.genus"],
@@ -36,7 +39,10 @@ FIELDS: dict[str, list[str]] = {
     "partnerCode": ["MarkedIndividual.nickname", "MarkedIndividual.alternateId", "Encounter.alternateID", "alternateID"],
 }
 REQUIRED = ("encounterID", "individualID")
-_SIDE = {"left": "left", "l": "left", "frontleft": "left", "backleft": "left", "right": "right", "r": "right", "frontright": "right", "backright": "right"}
+# Flanks the coat matcher files photos under; every other viewpoint (Whiskerbook's B, T, F; Wildbook's front, back,
+# up, both, unknown...) is kept as written in `viewpoint`, with no flank.
+_SIDE = {"left": "left", "l": "left", "frontleft": "left", "backleft": "left", "upleft": "left",
+         "right": "right", "r": "right", "frontright": "right", "backright": "right", "upright": "right"}
 _SEX = {"male": "male", "m": "male", "female": "female", "f": "female", "unknown": "unknown", "u": "unknown", "": "unknown"}
 
 
@@ -65,25 +71,31 @@ def read_encounters(path: str | Path) -> pd.DataFrame:
     if out["scientificName"].isna().all() and out["genus"].notna().any():
         out["scientificName"] = out["genus"].fillna("") + " " + out["specificEpithet"].fillna("")
         out["scientificName"] = out["scientificName"].str.strip().replace("", pd.NA)
+    out["viewpoint"] = out["side"].astype("string").str.strip().replace("", pd.NA)
     side = out["side"].fillna("").astype(str).str.lower().str.replace(r"[^a-z]", "", regex=True)
     out["side"] = side.map(_SIDE).astype("object")
-    unknown_side = side.ne("") & out["side"].isna()
-    if unknown_side.any():
-        i = int(np.flatnonzero(unknown_side.to_numpy())[0])
-        raise IdentifyError(f"{path}, row {i + 2}, field side: {raw.iloc[i].get(next(n for n in FIELDS['side'] if n in raw.columns))!r} is not a left or right viewpoint")
     sex = out["sex"].fillna("").astype(str).str.lower().str.strip()
     out["sex"] = sex.map(_SEX).fillna("unknown")
     for col in ("latitude", "longitude"):
         out[col] = _numbers(out[col], path, col)
-    ymd = {c: _numbers(out[c], path, c) for c in ("year", "month", "day")}
+    ymd = {c: _numbers(out[c], path, c) for c in ("year", "month", "day", "hour", "minutes")}
     date = pd.to_datetime(pd.DataFrame({"year": ymd["year"], "month": ymd["month"].fillna(1), "day": ymd["day"].fillna(1)}), errors="coerce")
     bad_date = ymd["year"].notna() & date.isna()
     if bad_date.any():
         i = int(np.flatnonzero(bad_date.to_numpy())[0])
         raise IdentifyError(f"{path}, row {i + 2}, fields year/month/day: not a valid date")
     out["date"] = date
+    # Wildbook writes hour 0, minutes 0 when nobody entered a time: such encounters have a date only.
+    hour, minute = ymd["hour"].fillna(0), ymd["minutes"].fillna(0)
+    bad_time = (hour < 0) | (hour > 23) | (minute < 0) | (minute > 59)
+    if bad_time.any():
+        i = int(np.flatnonzero(bad_time.to_numpy())[0])
+        raise IdentifyError(f"{path}, row {i + 2}, fields hour/minutes: not a time of day")
+    out["timeUnknown"] = (hour == 0) & (minute == 0)
+    out["time"] = pd.to_timedelta(hour * 60 + minute, unit="min")
+    out["row"] = np.arange(len(out)) + 2  # the export's line, for messages
     out["individualID"] = out["individualID"].replace("", pd.NA)
-    return out.drop(columns=["year", "month", "day", "genus", "specificEpithet"])
+    return out.drop(columns=["year", "month", "day", "hour", "minutes", "genus", "specificEpithet"])
 
 
 def _numbers(s: pd.Series, path: Path, field: str) -> pd.Series:

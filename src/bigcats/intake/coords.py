@@ -142,10 +142,9 @@ def to_wgs84(x: pd.Series, y: pd.Series, crs_text: pd.Series, file: str, lines: 
 
 
 def split_xy(text: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """camtrapR's combined 'x y' column (space, comma or semicolon between) as two text columns."""
-    parts = pd.Series(text, dtype="string").str.strip().str.split(r"[\s,;]+", n=1, expand=True, regex=True)
-    if parts.shape[1] < 2:
-        parts[1] = pd.NA
+    """A combined coordinate column as two text columns: the last two numbers of 'x y', 'x,y', 'x;y' or
+    'UTM_0293344_4094200' (camtrapR's `Loc_geo` as field teams write it); NA where there are not two."""
+    parts = pd.Series(text, dtype="string").str.extract(r"(-?\d+(?:\.\d+)?)[^\d.-]+(-?\d+(?:\.\d+)?)\s*$")
     return parts[0], parts[1]
 
 

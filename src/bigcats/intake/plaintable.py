@@ -294,12 +294,25 @@ def read_plain_tables(source: str | Path, partner: str, columns: ColumnMap | Non
         dep["country"] = dep["country"].fillna(country) if "country" in dep else country
 
     # --- records -----------------------------------------------------------------------------------------------
+    # Rows naming only a station (a left join of stations and records: a station with no detection) are not
+    # records: left out, listed in the report.
+    own = [c for f, (k, c) in rcols.items() if k == "column" and f not in ("deploymentID", "locationID")]
+    blank = recs_raw[own].apply(lambda s: s.isna() | s.str.strip().str.casefold().isin(NO_TIME)).all(axis=1) \
+        if own else pd.Series(False, index=recs_raw.index)
+    if blank.any():
+        report.warn(Problem("not-a-record", f"{int(blank.sum())} row(s) name a station but no species, date or "
+                            "time: not records (a station without detections?); left out", file=rfile,
+                            value=_ranges(rlines[blank].astype(int).tolist())))
+        recs_raw, rlines = recs_raw[~blank], rlines[~blank]
     rec = pd.DataFrame(index=recs_raw.index)
     dep_key = dep.dropna(subset=["deploymentID"]).drop_duplicates("deploymentID").set_index("deploymentID")
     rdep = _get(recs_raw, rcols, "deploymentID")
     rloc = _get(recs_raw, rcols, "locationID")
-    local, unknown = _local_times(recs_raw, rcols, rfile, rlines, problems, "date",
-                                  "time" if "time" in rcols else None, "datetime" if "datetime" in rcols else None)
+    # One date-and-time column wins over separate ones unless the map names the date.
+    use_dt = "datetime" in rcols and not (columns and "date" in columns.tables.get("records", {}))
+    local, unknown = _local_times(recs_raw, {k: v for k, v in rcols.items() if not (use_dt and k == "date")},
+                                  rfile, rlines, problems, "date", "time" if "time" in rcols else None,
+                                  "datetime" if "datetime" in rcols else None)
     if rdep is None and rloc is not None:
         # Records by station only: the deployment at that station whose window holds the record's day.
         cand = pd.DataFrame({"_row": recs_raw.index, "locationID": rloc, "day": local.dt.normalize()}).merge(
