@@ -302,6 +302,12 @@ def run_maps(frames: SurveyFrames | None, truth: Truth, out: Path, seed: int = 1
     mask = habitat_mask(habitat, SUITABLE, clip=bounds["sides"], to_crs=truth.crs)
     layers = dict(merged) | {"border_issues": issues if len(issues) else issues.set_crs(WGS84, allow_override=True),
                              "habitat": reproject(habitat, WGS84), "scr_habitat_mask": mask}
+    if frames is not None and frames.deployments is not None and len(frames.deployments):
+        # Stations, detections and relative abundance as point layers, sensitive stations generalised.
+        from bigcats.geo.points import survey_point_layers
+        from bigcats.taxonomy.species import sensitive_names
+
+        layers |= survey_point_layers(frames, sensitive_names())
     gpkg = write_geopackage(layers, out / "transboundary_area.gpkg")
     files = [str(p) for p in paths.values()] + [str(gpkg), str(crosswalk_csv), str(national_tif), str(unified_tif)]
     for name, frame in (("border_gaps_overlaps.csv", border), ("habitat_class_areas.csv", areas),
