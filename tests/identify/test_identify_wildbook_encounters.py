@@ -58,8 +58,8 @@ def test_read_whiskerbook_export_as_it_comes():
     assert int((~enc["timeUnknown"]).sum()) == len(timed) == 6
 
 
-def test_encounters_become_observations_checked_against_stations(tmp_path):
-    db = str(tmp_path / "wb.sqlite")
+def test_encounters_become_observations_checked_against_stations(tmp_path, db_url):
+    db = db_url  # SQLite and PostgreSQL
     folder = tmp_path / "wakhan"
     shutil.copytree(DATA, folder, ignore=shutil.ignore_patterns("SOURCE.md", "Whiskerbook_export.csv"))
     (tmp_path / "map.yaml").write_text(MAP, encoding="utf-8")

@@ -121,8 +121,8 @@ def test_atlantic_forest_counts_flags_zones_and_reimport(af, tmp_path):
     assert hist.iloc[0, (day - first.tz_localize(None) if first.tzinfo is None else day - first).days] == 1
 
 
-def test_cli_keeps_the_column_map_for_the_partner(af, tmp_path):
-    db = str(tmp_path / "cli.sqlite")
+def test_cli_keeps_the_column_map_for_the_partner(af, tmp_path, db_url):
+    db = db_url  # SQLite and PostgreSQL
     (tmp_path / "map.yaml").write_text("deployments:\n  crs: {value: 'EPSG:4326'}\n", encoding="utf-8")
     runner = CliRunner()
     first = runner.invoke(app, ["ingest", str(af), "--partner", "AF", "--columns", str(tmp_path / "map.yaml"),
@@ -132,6 +132,9 @@ def test_cli_keeps_the_column_map_for_the_partner(af, tmp_path):
     again = runner.invoke(app, ["ingest", str(af), "--partner", "AF", "--db", db, "--json"])
     assert again.exit_code == 0, again.output
     assert '"added": {}' in again.stdout
+    f = load_frames(open_store(db))
+    assert len(f.observations) == 472 and int(f.observations["timeUnknown"].sum()) == 5
+    assert set(f.deployments["country"]) == {"BRA", "PRY"}
     other = runner.invoke(app, ["ingest", str(af), "--partner", "OTHER", "--db", db])
     assert other.exit_code == 1 and "EPSG:4326" in other.output and "Traceback" not in other.output
 
