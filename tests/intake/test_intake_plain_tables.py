@@ -205,3 +205,21 @@ def test_camtrapr_tables_with_utm_and_a_combined_xy_column(tmp_path):
         ingest(folder, "CT", columns=cmap)
     p = err.value.problems.problems[0]
     assert p.code == "bad-coordinate" and p.file.endswith("stations.csv") and p.row == 2 and p.field == "Loc_geo"
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "tsv-cp1251"])
+def test_the_same_tables_as_xlsx_or_tsv_give_the_same_frames(af, tmp_path, kind):
+    want, _ = ingest(af, "AF", columns=FIX_DATUM)
+    other = tmp_path / kind
+    other.mkdir()
+    for name in (SURVEYS, RECORDS):
+        table = pd.read_csv(af / name, sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        if kind == "xlsx":
+            table.to_excel(other / name.replace(".csv", ".xlsx"), index=False)
+        else:
+            table.to_csv(other / name.replace(".csv", ".tsv"), sep="\t", index=False, encoding="cp1251")
+    got, report = ingest(other, "AF", columns=FIX_DATUM)
+    assert len(got.observations) == len(want.observations) == 472
+    assert got.observations["observationID"].tolist() == want.observations["observationID"].tolist()
+    assert (got.observations["timestamp"] == want.observations["timestamp"]).all()
+    assert report.time_unknown["rows"] == [i + 2 for i in np.flatnonzero(want.observations["timeUnknown"])]

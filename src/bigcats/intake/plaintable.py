@@ -380,8 +380,12 @@ def read_plain_tables(source: str | Path, partner: str, columns: ColumnMap | Non
     rec["timestamp"] = (local - pd.to_timedelta(rec["utcOffset"].fillna(0), unit="min")).dt.tz_localize("UTC")
     rec["timeUnknown"] = unknown.astype(bool)
     given_id = _get(recs_raw, rcols, "observationID")
-    key_cols = [c for c in recs_raw.columns]
-    rec["observationID"] = given_id if given_id is not None else _row_ids(recs_raw, key_cols, "r")
+    # Without the partner's own IDs: from what the record says (not how the file spells it), so the same data as
+    # CSV, TSV or XLSX gets the same IDs and a re-import adds nothing.
+    key = pd.DataFrame({"d": rdep, "s": names, "t": local.dt.strftime("%Y-%m-%dT%H:%M:%S"),
+                        "u": unknown.astype(str), **{f: _get(recs_raw, rcols, f) for f in
+                                                     ("count", "individualID", "sex", "lifeStage") if f in rcols}})
+    rec["observationID"] = given_id if given_id is not None else _row_ids(key, list(key.columns), "r")
     if problems:
         raise IntakeError(problems, f"{dfile} + {rfile}")
 
