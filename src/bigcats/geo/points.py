@@ -33,18 +33,19 @@ def survey_point_layers(frames, sensitive: Iterable[str] | Callable[[pd.DataFram
                         exact: bool = False) -> dict[str, gpd.GeoDataFrame]:
     """The layers 'stations', 'detections' and 'relative_abundance' from survey frames (deployments, outages,
     observations with UTC timestamps); sensitive stations generalised unless `exact` (for entitled users only)."""
+    from bigcats.analysis.effort import trap_nights
     from bigcats.analysis.independence import independent_detections
-    from bigcats.store.query import operating_days
 
     deps = frames.deployments
     obs = frames.observations if frames.observations is not None else pd.DataFrame()
-    days = operating_days(deps, frames.outages).rename("trapNights")
-    st = (deps.assign(trapNights=deps["deploymentID"].map(days))
-          .groupby("locationID", sort=True)
+    outages = frames.outages if frames.outages is not None and len(frames.outages) else None
+    nights = trap_nights(deps, outages, by=["locationID"]).set_index("locationID")["trapNights"]  # camtrapR's count
+    st = (deps.groupby("locationID", sort=True)
           .agg(longitude=("longitude", "first"), latitude=("latitude", "first"), country=("country", "first"),
                partner=("partner", "first"), deployments=("deploymentID", "nunique"),
-               trapNights=("trapNights", "sum"), first=("deploymentStart", "min"), last=("deploymentEnd", "max"))
+               first=("deploymentStart", "min"), last=("deploymentEnd", "max"))
           .reset_index())
+    st["trapNights"] = st["locationID"].map(nights).fillna(0.0)
     hidden = _sensitive_stations(obs, sensitive) if not exact else set()
     st["precision"] = np.where(st["locationID"].isin(hidden), f"generalised {cell_km:g} km", "exact")
     if hidden:
