@@ -6,7 +6,6 @@ import csv
 import io
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from bigcats.intake.report import IntakeError
@@ -71,6 +70,14 @@ def sniff_separator(text: str) -> str:
         return max(SEPARATORS, key=first.count)
 
 
+class Lines(tuple):
+    """Spreadsheet line numbers of a table's rows, kept in its attrs. Immutable, so a deep copy is itself: pandas
+    deep-copies attrs into every derived frame, and copying a list of 43,000 ints made each step cost seconds."""
+
+    def __deepcopy__(self, memo) -> Lines:
+        return self
+
+
 def read_table(path: str | Path, sheet: str | int | None = None, text: str | None = None) -> pd.DataFrame:
     """Read a CSV/XLSX table as strings (empty cells are NA); refuse it, listing every bad row, if any is unreadable.
 
@@ -86,7 +93,7 @@ def read_table(path: str | Path, sheet: str | int | None = None, text: str | Non
                               label) from exc
         df.columns = [str(c).strip() for c in df.columns]
         df = df.astype("string")
-        df.attrs.update(file=label, encoding="xlsx", separator=None, lines=np.arange(2, len(df) + 2))
+        df.attrs.update(file=label, encoding="xlsx", separator=None, lines=Lines(range(2, len(df) + 2)))
         return _strip(df)
     if text is None:
         try:
@@ -119,9 +126,7 @@ def read_table(path: str | Path, sheet: str | int | None = None, text: str | Non
     if problems:
         raise IntakeError(problems, label)
     df = pd.DataFrame(rows, columns=header, dtype="string")
-    # An array, not a list: pandas deep-copies attrs into every derived frame, and a list of a million ints made
-    # each step of a reader cost seconds.
-    df.attrs.update(file=label, encoding=encoding, separator=sep, lines=np.asarray(lines, dtype=np.int64))
+    df.attrs.update(file=label, encoding=encoding, separator=sep, lines=Lines(lines))
     return _strip(df)
 
 
