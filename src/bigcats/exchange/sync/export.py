@@ -112,7 +112,11 @@ def export_changes(engine: Engine, peer: str, since: int | None = None, agreemen
             raise SyncError(f"unknown peer '{peer}': register it with `bigcats exchange trust {peer} KEYFILE "
                             "--partner CODE` so its sharing agreements can be found")
         agreement = grants_for(engine, partner)
-    grants = {g.owner: g for g in agreement if g.owner != partner}  # never echo a peer's own data back
+    # Only this node's own partners' data travels: never a peer's data back to it, nor data received from a
+    # third node (its receivers accept from each peer only the partner that peer is trusted for).
+    with engine.connect() as conn:
+        relayed = set(conn.execute(select(SyncPeer.partner)).scalars())
+    grants = {g.owner: g for g in agreement if g.owner != partner and g.owner not in relayed}
     if since is None:
         since = state.acknowledged(engine, peer)
     if since < 0:
