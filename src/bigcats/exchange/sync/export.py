@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import shutil
 import tempfile
 from pathlib import Path
@@ -17,28 +16,14 @@ from bigcats.exchange.sync.bundle import sign_bundle
 from bigcats.exchange.sync.changes import changed_keys, read_table, snapshot
 from bigcats.exchange.sync.errors import SyncError
 from bigcats.exchange.sync.keys import NodeIdentity, default_key_dir, load_identity
-from bigcats.geo.privacy import generalise
 from bigcats.store.models_sync import SyncPeer
+from bigcats.web.visibility import sanitise_package
 
 OUTAGES_FILE = "deployment-outages.csv"
 
 
 def _write(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False)
-
-
-def generalise_deployments(deps: pd.DataFrame, cell_km: float) -> pd.DataFrame:
-    """Deployments (text table) with coordinates snapped to cell centres and the uncertainty widened to match."""
-    if deps.empty:
-        return deps
-    out = deps.copy()
-    lon, lat = generalise(pd.to_numeric(out["longitude"]).to_numpy(), pd.to_numeric(out["latitude"]).to_numpy(),
-                          cell_km)
-    out["longitude"] = pd.Series(lon, index=out.index).map(repr)
-    out["latitude"] = pd.Series(lat, index=out.index).map(repr)
-    # Anywhere in the cell: half its diagonal, in metres.
-    out["coordinateUncertainty"] = str(int(math.ceil(cell_km * 1000 * math.sqrt(2) / 2)))
-    return out
 
 
 def filter_project(src: Path, dst: Path, changed: pd.DataFrame, grant: Grant) -> dict[str, int] | None:
@@ -68,8 +53,6 @@ def filter_project(src: Path, dst: Path, changed: pd.DataFrame, grant: Grant) ->
     if obs_keep.empty and media_keep.empty and inds.empty and decided.empty and not keys["deployments"]:
         return None
     dst.mkdir(parents=True)
-    if not grant.exact_locations:
-        deps = generalise_deployments(deps, grant.cell_km)
     _write(deps, dst / "deployments.csv")
     _write(media_keep, dst / "media.csv")
     _write(obs_keep, dst / "observations.csv")
@@ -82,11 +65,10 @@ def filter_project(src: Path, dst: Path, changed: pd.DataFrame, grant: Grant) ->
     desc = json.loads((src / "datapackage.json").read_text(encoding="utf-8"))
     present = {p.name for p in dst.iterdir()}
     desc["resources"] = [r for r in desc.get("resources", []) if r.get("path") in present or "data" in r]
-    if not grant.exact_locations and not deps.empty:
-        lon, lat = pd.to_numeric(deps["longitude"]), pd.to_numeric(deps["latitude"])
-        desc["spatial"] = {"type": "Polygon", "bbox": [float(lon.min()), float(lat.min()), float(lon.max()),
-                                                       float(lat.max())]}
     (dst / "datapackage.json").write_text(json.dumps(desc, indent=1, ensure_ascii=False), encoding="utf-8")
+    if not grant.exact_locations:
+        # Every field that can carry a position goes through the one sanitiser of what leaves the server.
+        sanitise_package(dst, None, grant.cell_km)
     return {"deployments": len(deps), "media": len(media_keep), "observations": len(obs_keep),
             "individuals": len(inds), decisions.RESOURCE: len(decided)}
 
