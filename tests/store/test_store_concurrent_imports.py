@@ -24,5 +24,5 @@ def test_three_concurrent_imports_count_their_own_rows(shared_data, tmp_path):
         assert {k: v for k, v in r.added.items() if k not in ("partner", "species")} == \
             {k: v for k, v in alone.items() if k not in ("partner", "species")}, r.partner
     with engine.connect() as conn:
-        stored = [json.loads(c) if isinstance(c, str) else c for c in conn.execute(select(IntakeBatch.counts))]
+        stored = [json.loads(c) if isinstance(c, str) else c for c in conn.execute(select(IntakeBatch.counts)).scalars()]
     assert all(c["added"]["observation"] == alone["observation"] for c in stored)
