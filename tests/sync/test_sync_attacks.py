@@ -170,3 +170,21 @@ def test_a_plain_import_cannot_name_files_outside_the_package(shared_data, tmp_p
     assert "path-outside-package" in text_ and "bigcats-secret-line" not in text_ and "root:" not in text_
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM observation")).scalar_one() == 0
+
+
+def test_a_signed_request_cannot_be_replayed_inside_its_window(nodes):
+    ru, cn = nodes
+    app = FastAPI()
+    app.include_router(router(lambda: cn.engine, key_dir=cn.keys))
+    client = TestClient(app)
+    headers = sign_request(ru.identity, "GET", "/sync/v1/status")
+    assert client.get("/sync/v1/status", headers=headers).status_code == 200
+    again = client.get("/sync/v1/status", headers=headers)  # captured and sent again a second later
+    assert again.status_code == 401 and "replayed" in again.json()["detail"]
+    unsigned_nonce = {k: v for k, v in sign_request(ru.identity, "GET", "/sync/v1/status").items()
+                      if k != "X-Bigcats-Nonce"}
+    assert client.get("/sync/v1/status", headers=unsigned_nonce).status_code == 401
+    forged = sign_request(ru.identity, "GET", "/sync/v1/status") | {"X-Bigcats-Nonce": "0" * 32}
+    assert client.get("/sync/v1/status", headers=forged).status_code == 401  # the nonce is signed
+    assert client.get("/sync/v1/status", headers=sign_request(ru.identity, "GET", "/sync/v1/status")
+                      ).status_code == 200
