@@ -13,9 +13,11 @@ from sqlalchemy import Engine, select
 from bigcats.exchange.sync import decisions, state
 from bigcats.exchange.sync.agreement import Grant, grants_for
 from bigcats.exchange.sync.bundle import sign_bundle
-from bigcats.exchange.sync.changes import changed_keys, read_table, snapshot
+from bigcats.exchange.camtrapdp.exporter import export_package
+from bigcats.exchange.sync.changes import MAX_LISTED, changed_keys, read_table, snapshot
 from bigcats.exchange.sync.errors import SyncError
 from bigcats.exchange.sync.keys import NodeIdentity, default_key_dir, load_identity
+from bigcats.store.models import Deployment, Media, Observation, Partner, Project
 from bigcats.store.models_sync import SyncPeer
 from bigcats.web.visibility import sanitise_package
 
@@ -73,6 +75,34 @@ def filter_project(src: Path, dst: Path, changed: pd.DataFrame, grant: Grant) ->
             "individuals": len(inds), decisions.RESOURCE: len(decided)}
 
 
+def rows_to_send(engine: Engine, partner: str, project: str, changed: pd.DataFrame) -> dict[str, list[str]] | None:
+    """The media and observations a package of these changes needs (None: too many to list, export whole).
+
+    The changed rows, the photos of changed observations (the receiver needs them) and the observations of
+    changed photos (so that a photo of a species the peer may not see is recognised and stays home).
+    """
+    obs = changed.loc[changed["resource"] == "observations", "row_key"].tolist()
+    media = changed.loc[changed["resource"] == "media", "row_key"].tolist()
+    if len(obs) + len(media) > MAX_LISTED:
+        return None
+    scope = (select(Project.id).join(Partner).where(Partner.code == partner, Project.code == project)
+             .scalar_subquery())
+    in_project = Deployment.project_id == scope
+    more_obs, more_media = [], []
+    with engine.connect() as conn:
+        for i in range(0, len(media), 500):
+            more_obs += conn.execute(
+                select(Observation.source_id).join(Media, Observation.media_id == Media.id)
+                .join(Deployment, Media.deployment_id == Deployment.id)
+                .where(in_project, Media.source_id.in_(media[i:i + 500]))).scalars().all()
+        for i in range(0, len(obs), 500):
+            more_media += conn.execute(
+                select(Media.source_id).join(Observation, Observation.media_id == Media.id)
+                .join(Deployment, Observation.deployment_id == Deployment.id)
+                .where(in_project, Observation.source_id.in_(obs[i:i + 500]))).scalars().all()
+    return {"observations": sorted(set(obs) | set(more_obs)), "media": sorted(set(media) | set(more_media))}
+
+
 def peer_partner(engine: Engine, peer: str) -> str | None:
     """The partner a trusted peer speaks for (None if the peer is not registered)."""
     with engine.connect() as conn:
@@ -109,7 +139,7 @@ def export_changes(engine: Engine, peer: str, since: int | None = None, agreemen
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="bigcats-snapshot-", dir=out.parent))
     try:
-        snap = snapshot(engine, work)
+        snap = snapshot(engine, work / "log")
         if since > snap.to_seq:
             raise SyncError(f"peer '{peer}' asks for changes after {since}, but this node's sequence ends at "
                             f"{snap.to_seq}: was the database replaced? Export with since=0")
@@ -120,7 +150,11 @@ def export_changes(engine: Engine, peer: str, since: int | None = None, agreemen
             mine = changed[(changed["partner"] == p.partner) & (changed["project"] == p.project)]
             if mine.empty:
                 continue
-            rows = filter_project(Path(p.path), out / f"p{i}", mine, grants[p.partner])
+            src = work / f"x{i}"
+            export_package(engine, src, partner=p.partner, project=p.project,
+                           only=rows_to_send(engine, p.partner, p.project, mine))
+            decisions.project_decisions(engine, p.partner, p.project).to_csv(src / decisions.FILE, index=False)
+            rows = filter_project(src, out / f"p{i}", mine, grants[p.partner])
             if rows is not None:
                 g = grants[p.partner]
                 projects.append({"partner": p.partner, "project": p.project, "path": f"p{i}", "rows": rows,

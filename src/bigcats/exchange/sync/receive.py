@@ -17,7 +17,7 @@ from bigcats.exchange.camtrapdp.importer import import_package
 from bigcats.exchange.camtrapdp.package import contained
 from bigcats.exchange.sync import base, decisions, state
 from bigcats.exchange.sync.bundle import unpack, verify_bundle
-from bigcats.exchange.sync.changes import KEYS, read_table
+from bigcats.exchange.sync.changes import KEYS, MARKED, MAX_LISTED, read_table
 from bigcats.exchange.sync.conflicts import compare
 from bigcats.exchange.sync.errors import SyncError
 from bigcats.problems import DataError
@@ -42,9 +42,18 @@ UPDATABLE = {
 SUPERSEDED = "\x1fsuperseded"  # suffix of a local row's key while its owner's update is imported
 
 
+def incoming_keys(incoming: Path) -> dict[str, list[str]] | None:
+    """The media and observation keys of an incoming project package (None: too many to list)."""
+    out = {}
+    for resource in MARKED:
+        table = read_table(incoming, resource)
+        out[resource] = table[KEYS[resource]].tolist() if not table.empty else []
+    return None if sum(map(len, out.values())) > MAX_LISTED else out
+
+
 def find_conflicts(engine: Engine, incoming: Path, partner: str, project: str, work: Path) -> pd.DataFrame:
     """Compare an incoming project package with this node's copy of the same project (all differing rows)."""
-    export_package(engine, work, partner=partner, project=project)
+    export_package(engine, work, partner=partner, project=project, only=incoming_keys(incoming))
     found = [compare(r, read_table(incoming, r), read_table(work, r)) for r in KEYS]
     found.append(decisions.decision_conflicts(decisions.read_decisions(incoming),
                                               decisions.local_decisions(engine, partner, project)))
@@ -57,7 +66,8 @@ def split_updates(engine: Engine, found: pd.DataFrame, partner: str, project: st
     """Differing rows split into conflicts (changed here too) and the owner's updates to apply, per resource."""
     if found.empty:
         return found, {}
-    unchanged = base.unchanged_here(found, base.local_hashes(work), base.base_hashes(engine, partner, project))
+    unchanged = base.unchanged_here(found, base.local_hashes(work),
+                                    base.base_hashes(engine, partner, project, found[["resource", "row_key"]]))
     # A photo decided one way here and the other way by the owner keeps this node's identification.
     disputed = set(found.loc[found["resource"] == decisions.RESOURCE, "row_key"])
     apply = unchanged & found["resource"].isin(UPDATABLE.keys()) & ~found["row_key"].isin(disputed)
@@ -134,7 +144,7 @@ def _store_conflicts(engine: Engine, found: pd.DataFrame, peer: str, partner: st
 def _remember(engine: Engine, incoming: Path, conflicts: pd.DataFrame, partner: str, project: str,
               work: Path) -> None:
     """Store the local hashes of the rows just received (not those left in conflict) as their new base."""
-    export_package(engine, work, partner=partner, project=project)
+    export_package(engine, work, partner=partner, project=project, only=incoming_keys(incoming))
     arrived = base.local_hashes(incoming)[["resource", "row_key"]]
     held = arrived.merge(base.local_hashes(work), on=["resource", "row_key"])
     if not conflicts.empty:
