@@ -332,16 +332,28 @@ def sanitise_package(folder: str | Path, hidden: set[str] | None = None, cell_km
     return int(hide.sum())
 
 
+def _degree_pattern(coords: np.ndarray) -> str:
+    """A regular expression matching the whole degrees of the coordinates (and their neighbours)."""
+    whole = {int(np.trunc(c + d)) for c in coords for d in (-NEAR_DEG, 0.0, NEAR_DEG)}
+    return r"(?<!\d)(?:" + "|".join(str(abs(w)) for w in sorted(whole)) + r")(?:[.,]\d\d|\s*[°º:\s]\s*\d)"
+
+
 def _scrub_rows(table: pd.DataFrame, rows: np.ndarray, name: str, coords: np.ndarray, keep: set[str]) -> None:
     for col in _EMPTIED.get(name, ()):
         if col in table:
             table.loc[rows, col] = ""
+    if not rows.any() or not coords.size:
+        return
+    # Vectorised first look: only cells holding a hidden station's whole degrees are scrubbed one by one.
+    pattern = _degree_pattern(coords)
     for col in table.columns:
-        if col in keep or not rows.any():
+        if col in keep:
             continue
         values = table.loc[rows, col]
-        if values.str.contains(r"\d[.,]\d\d|\d\s*[°º]", regex=True).any():
-            table.loc[rows, col] = values.map(lambda v: scrub_text(v, coords))
+        hit = values.str.contains(pattern, regex=True).to_numpy()
+        if hit.any():
+            idx = values.index[hit]
+            table.loc[idx, col] = values[hit].map(lambda v: scrub_text(v, coords))
 
 
 def _scrub_json(value, coords: np.ndarray):

@@ -1,0 +1,75 @@
+"""Settling conflicts: keep this node's row or take the owner's, recorded with who and why; then updates flow."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select, update
+from typer.testing import CliRunner
+
+from bigcats.cli import app
+from bigcats.exchange.sync import Grant, SyncError, export_changes, receive
+from bigcats.exchange.sync.resolve import resolve
+from bigcats.exchange.sync.state import conflicts
+from bigcats.store.models import Observation
+from bigcats.store.models_sync import SyncConflict
+
+GRANT = [Grant("INBO", exact_locations=True)]
+
+
+def _seq(pkg) -> int:
+    return json.loads((pkg / "manifest.json").read_text())["to_seq"]
+
+
+def _count(engine, key: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(Observation.count).where(Observation.source_id == key)).scalar_one()
+
+
+def _conflict(ru, cn, tmp_path, key: str, here: int, theirs: int, tag: str) -> tuple[dict, int]:
+    with ru.engine.begin() as conn:
+        conn.execute(update(Observation).where(Observation.source_id == key).values(count=theirs))
+    with cn.engine.begin() as conn:
+        conn.execute(update(Observation).where(Observation.source_id == key).values(count=here))
+    p = export_changes(ru.engine, "CN", agreement=GRANT, out=tmp_path / tag, key_dir=ru.keys)
+    receive(cn.engine, p, peer="RU")
+    (c,) = [c for c in conflicts(cn.engine, "RU") if c["row_key"] == key]
+    return c, _seq(p)
+
+
+def test_take_incoming_and_keep_local_are_recorded_and_later_updates_apply(nodes, tmp_path):
+    ru, cn = nodes
+    p1 = export_changes(ru.engine, "CN", agreement=GRANT, out=tmp_path / "p1", key_dir=ru.keys)
+    receive(cn.engine, p1, peer="RU")
+    with cn.engine.connect() as conn:
+        a, b = conn.execute(select(Observation.source_id).where(Observation.species_id.is_not(None))
+                            .order_by(Observation.id).limit(2)).scalars().all()
+    c, _ = _conflict(ru, cn, tmp_path, a, here=5, theirs=43, tag="p2")
+    with pytest.raises(SyncError, match="who settles it and why"):
+        resolve(cn.engine, c["id"], "take-incoming", "", "")
+    done = resolve(cn.engine, c["id"], "take-incoming", "Li Wei", "the owner re-counted on the photo")
+    assert done["status"] == "resolved" and _count(cn.engine, a) == 43
+    with pytest.raises(SyncError, match="settled already"):
+        resolve(cn.engine, c["id"], "keep-local", "someone", "again")
+    with cn.engine.connect() as conn:
+        rec = conn.execute(select(SyncConflict).where(SyncConflict.id == c["id"])).mappings().one()
+    assert (rec["resolved_by"], rec["resolution"], rec["resolution_note"]) == (
+        "Li Wei", "take-incoming", "the owner re-counted on the photo") and rec["resolved_at"] is not None
+    # The owner's next update of that row now applies without a conflict (its base is the taken row).
+    since = _seq(export_changes(ru.engine, "CN", agreement=GRANT, out=tmp_path / "p3", key_dir=ru.keys))
+    with ru.engine.begin() as conn:
+        conn.execute(update(Observation).where(Observation.source_id == a).values(count=44))
+    p4 = export_changes(ru.engine, "CN", agreement=GRANT, out=tmp_path / "p4", key_dir=ru.keys)
+    r4 = receive(cn.engine, p4, peer="RU")
+    assert r4["conflicts"] == 0 and _count(cn.engine, a) == 44, (since, r4)
+    # Keeping the local row through the CLI.
+    c2, _ = _conflict(ru, cn, tmp_path, b, here=7, theirs=70, tag="p5")
+    db = str(cn.engine.url)
+    out = CliRunner().invoke(app, ["exchange", "resolve", str(c2["id"]), "--take", "keep-local", "--who", "Olga",
+                                   "--why", "our ranger checked the site", "--db", db, "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["resolution"] == "keep-local" and _count(cn.engine, b) == 7
+    bad = CliRunner().invoke(app, ["exchange", "resolve", "999999", "--take", "keep-local", "--who", "x",
+                                   "--why", "y", "--db", db])
+    assert bad.exit_code == 1 and "no such conflict" in bad.output
