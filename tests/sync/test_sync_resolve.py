@@ -73,3 +73,47 @@ def test_take_incoming_and_keep_local_are_recorded_and_later_updates_apply(nodes
     bad = CliRunner().invoke(app, ["exchange", "resolve", "999999", "--take", "keep-local", "--who", "x",
                                    "--why", "y", "--db", db])
     assert bad.exit_code == 1 and "no such conflict" in bad.output
+
+
+def test_owners_updates_of_stations_deployments_and_individuals_apply_like_observations(nodes, tmp_path):
+    from bigcats.store.models import Deployment, Individual, IndividualAlias, Partner, Station
+
+    ru, cn = nodes
+    with ru.engine.begin() as conn:  # an individual of the owner, so that the individuals resource travels
+        sp, dep_id = conn.execute(select(Observation.species_id, Observation.deployment_id)
+                                  .where(Observation.species_id.is_not(None)).limit(1)).one()
+        pid = conn.execute(select(Partner.id).where(Partner.code == "INBO")).scalar_one()
+        ind = conn.execute(Individual.__table__.insert().values(species_id=sp, code="CAT-1", name="Old")
+                           ).inserted_primary_key[0]
+        conn.execute(IndividualAlias.__table__.insert().values(individual_id=ind, partner_id=pid, species_id=sp,
+                                                               code="F1"))
+        conn.execute(update(Observation).where(Observation.species_id == sp).values(individual_id=ind))
+    receive(cn.engine, export_changes(ru.engine, "CN", agreement=GRANT, out=tmp_path / "p1", key_dir=ru.keys),
+            peer="RU")
+    with ru.engine.begin() as conn:  # the owner moves a station, raises a camera, renames the cat
+        dep, station = conn.execute(select(Deployment.source_id, Deployment.station_id)
+                                    .where(Deployment.id == dep_id)).one()
+        conn.execute(update(Station).where(Station.id == station).values(latitude=51.5, longitude=4.25,
+                                                                         name="moved"))
+        conn.execute(update(Deployment).where(Deployment.id == dep_id).values(camera_height=1.75))
+        conn.execute(update(Individual).where(Individual.id == ind).values(name="New", sex="female"))
+    r = receive(cn.engine, export_changes(ru.engine, "CN", agreement=GRANT, out=tmp_path / "p2",
+                                          key_dir=ru.keys), peer="RU")
+    assert r["conflicts"] == 0 and r["updated"] >= 2, r
+    with cn.engine.connect() as conn:
+        got = conn.execute(select(Station.latitude, Station.longitude, Station.name, Deployment.camera_height)
+                           .join(Deployment, Deployment.station_id == Station.id)
+                           .where(Deployment.source_id == dep)).one()
+        cat = conn.execute(select(Individual.name, Individual.sex).join(
+            IndividualAlias, IndividualAlias.individual_id == Individual.id).where(IndividualAlias.code == "F1")).one()
+    assert tuple(got) == (51.5, 4.25, "moved", 1.75) and tuple(cat) == ("New", "female")
+    # Changed on both sides: the receiver keeps its station and lists the conflict.
+    with cn.engine.begin() as conn:
+        conn.execute(update(Deployment).where(Deployment.source_id == dep).values(camera_height=0.5))
+    with ru.engine.begin() as conn:
+        conn.execute(update(Deployment).where(Deployment.id == dep_id).values(camera_height=2.0))
+    r3 = receive(cn.engine, export_changes(ru.engine, "CN", agreement=GRANT, out=tmp_path / "p3",
+                                           key_dir=ru.keys), peer="RU")
+    assert r3["conflicts"] == 1
+    with cn.engine.connect() as conn:
+        assert conn.execute(select(Deployment.camera_height).where(Deployment.source_id == dep)).scalar_one() == 0.5

@@ -13,8 +13,8 @@ import pandas as pd
 from sqlalchemy import Engine, bindparam, delete, select, update
 
 from bigcats.exchange.camtrapdp.exporter import export_package
-from bigcats.exchange.camtrapdp.importer import import_package
-from bigcats.exchange.camtrapdp.package import contained
+from bigcats.exchange.camtrapdp.importer import _Checker, import_package
+from bigcats.exchange.camtrapdp.package import contained, open_package
 from bigcats.exchange.sync import base, decisions, state
 from bigcats.exchange.sync.bundle import unpack, verify_bundle
 from bigcats.exchange.sync.changes import KEYS, MARKED, MAX_LISTED, read_table
@@ -22,7 +22,7 @@ from bigcats.exchange.sync.conflicts import compare
 from bigcats.exchange.sync.errors import SyncError
 from bigcats.problems import DataError
 from bigcats.store import load
-from bigcats.store.models import Deployment, Media, Observation, Partner, Project
+from bigcats.store.models import Deployment, Individual, IndividualAlias, Media, Observation, Partner, Project
 from bigcats.store.models_identify import IdentificationProposal, IndividualImage
 from bigcats.store.models_sync import SyncConflict, SyncPeer
 from bigcats.store.tx import one_transaction
@@ -39,6 +39,8 @@ UPDATABLE = {
     "observations": (Observation, [IdentificationProposal.observation_id]),
     "media": (Media, [Observation.media_id, IdentificationProposal.media_id, IndividualImage.media_id]),
 }
+# Resources whose owner's updates are written over the local row in place (small tables, rows others refer to).
+IN_PLACE = ("deployments", "individuals")
 SUPERSEDED = "\x1fsuperseded"  # suffix of a local row's key while its owner's update is imported
 
 
@@ -70,7 +72,7 @@ def split_updates(engine: Engine, found: pd.DataFrame, partner: str, project: st
                                     base.base_hashes(engine, partner, project, found[["resource", "row_key"]]))
     # A photo decided one way here and the other way by the owner keeps this node's identification.
     disputed = set(found.loc[found["resource"] == decisions.RESOURCE, "row_key"])
-    apply = unchanged & found["resource"].isin(UPDATABLE.keys()) & ~found["row_key"].isin(disputed)
+    apply = unchanged & found["resource"].isin([*UPDATABLE, *IN_PLACE]) & ~found["row_key"].isin(disputed)
     updates = {r: g["row_key"].tolist() for r, g in found[apply].groupby("resource")}
     return found[~apply].reset_index(drop=True), updates
 
@@ -119,6 +121,38 @@ def _replace(engine: Engine, partner: str, project: str, old: dict[str, pd.DataF
                         {ref.key: bindparam("nid")}), moves)
             conn.execute(delete(model).where(model.id.in_(rows["id"].astype(int).tolist())))
             n += len(rows)
+    return n
+
+
+def update_in_place(engine: Engine, incoming: Path, partner: str, project: str,
+                    updates: dict[str, list[str]]) -> int:
+    """Write the owner's updated deployments (with their stations) and individuals over the local rows."""
+    n = 0
+    with engine.begin() as conn:
+        pid = conn.execute(select(Partner.id).where(Partner.code == partner)).scalar_one()
+        if updates.get("deployments"):
+            prj = conn.execute(select(Project.id).where(Project.partner_id == pid, Project.code == project)
+                               ).scalar_one()
+            package = open_package(incoming)
+            try:
+                checker = _Checker(package, 100_000, lambda stage, k: None, profile=False)
+                typed = checker.deployments()
+                if checker.problems:
+                    raise DataError(checker.problems, f"package {incoming}")
+            finally:
+                package.close()
+            rows = typed[typed["deploymentID"].isin(updates["deployments"])]
+            n += load.update_deployments(conn, pid, prj, rows)
+        if updates.get("individuals"):
+            inds = read_table(incoming, "individuals")
+            inds = inds[inds["individualID"].isin(updates["individuals"])]
+            for code, name, sex in inds[["individualID", "individualName", "sex"]].itertuples(index=False):
+                ind = conn.execute(select(IndividualAlias.individual_id).where(
+                    IndividualAlias.partner_id == pid, IndividualAlias.code == code)).scalar_one_or_none()
+                if ind is not None:
+                    conn.execute(update(Individual).where(Individual.id == ind).values(
+                        name=name or None, sex=sex or None))
+                    n += 1
     return n
 
 
@@ -237,7 +271,7 @@ def _apply(engine, folder: Path, tmp: Path, manifest: dict, projects: list[dict]
             found = find_conflicts(engine, sub, p["partner"], p["project"], tmp / f"local{i}")
             found, updates = split_updates(engine, found, p["partner"], p["project"], tmp / f"local{i}")
             result["conflicts"] += _store_conflicts(engine, found, peer, p["partner"], p["project"], digest)
-        old = _supersede(engine, p["partner"], p["project"], updates)
+        old = _supersede(engine, p["partner"], p["project"], {k: v for k, v in updates.items() if k in UPDATABLE})
         try:
             imported = import_package(engine, sub, p["partner"], profile=False, fmt="bigcats-sync",
                                       source=f"sync from {peer}, package {digest[:16]}, {p['path']}")
@@ -245,6 +279,7 @@ def _apply(engine, folder: Path, tmp: Path, manifest: dict, projects: list[dict]
             raise SyncError(f"package from '{peer}', project {p['partner']}/{p['project']}: {exc}; nothing was "
                             "written") from exc
         result["updated"] += _replace(engine, p["partner"], p["project"], old)
+        result["updated"] += update_in_place(engine, sub, p["partner"], p["project"], updates)
         for k, v in imported.added.items():
             result["added"][k] = result["added"].get(k, 0) + v
         result["decisions"] += decisions.record_decisions(engine, decisions.read_decisions(sub), peer,
