@@ -117,3 +117,53 @@ def test_owners_updates_of_stations_deployments_and_individuals_apply_like_obser
     assert r3["conflicts"] == 1
     with cn.engine.connect() as conn:
         assert conn.execute(select(Deployment.camera_height).where(Deployment.source_id == dep)).scalar_one() == 0.5
+
+
+def test_merges_and_their_undo_travel_with_the_owners_data(nodes, tmp_path):
+    from bigcats.identify import catalogue
+    from bigcats.store.models import Individual, IndividualAlias, Partner
+
+    ru, cn = nodes
+    with ru.engine.begin() as conn:  # two individuals of the owner, each on some observations
+        pid = conn.execute(select(Partner.id).where(Partner.code == "INBO")).scalar_one()
+        obs = conn.execute(select(Observation.id, Observation.species_id).where(Observation.species_id.is_not(None))
+                           .order_by(Observation.id).limit(4)).all()
+        sp = obs[0].species_id
+        ids = []
+        for n in (1, 2):
+            ind = conn.execute(Individual.__table__.insert().values(species_id=sp, code=f"CAT-{n}", status="active")
+                               ).inserted_primary_key[0]
+            conn.execute(IndividualAlias.__table__.insert().values(individual_id=ind, partner_id=pid, species_id=sp,
+                                                                   code=f"F{n}"))
+            ids.append(ind)
+        for (oid, _), ind in zip(obs, [ids[0], ids[0], ids[1], ids[1]], strict=True):
+            conn.execute(update(Observation).where(Observation.id == oid).values(species_id=sp, individual_id=ind))
+    receive(cn.engine, export_changes(ru.engine, "CN", agreement=GRANT, out=tmp_path / "p1", key_dir=ru.keys),
+            peer="RU")
+
+    def status_here() -> dict:
+        with cn.engine.connect() as conn:
+            return dict(conn.execute(select(IndividualAlias.code, Individual.status).join(
+                Individual, Individual.id == IndividualAlias.individual_id)
+                .where(IndividualAlias.code.in_(["F1", "F2"]))).all())
+
+    assert status_here() == {"F1": "active", "F2": "active"}
+    merged = catalogue.merge(ru.engine, ids[0], ids[1], who="Anna", note="same stripes on the left flank")
+    r = receive(cn.engine, export_changes(ru.engine, "CN", agreement=GRANT, out=tmp_path / "p2", key_dir=ru.keys),
+                peer="RU")
+    assert r["decisions"] >= 1 and r["conflicts"] == 0, r
+    with cn.engine.connect() as conn:
+        here = conn.execute(select(IndividualAlias.individual_id).where(IndividualAlias.code.in_(["F1", "F2"]))
+                            ).scalars().all()
+        log = conn.execute(select(catalogue.CatalogueDecision.who, catalogue.CatalogueDecision.action,
+                                  catalogue.CatalogueDecision.note)
+                           .where(catalogue.CatalogueDecision.action == "merge")).all()
+    assert len(set(here)) == 1  # both of the owner's codes are one animal here too
+    assert [tuple(x) for x in log] == [("Anna", "merge", "same stripes on the left flank")]
+    catalogue.undo(ru.engine, merged["decision"], who="Anna", note="the right flanks differ")
+    r = receive(cn.engine, export_changes(ru.engine, "CN", agreement=GRANT, out=tmp_path / "p3", key_dir=ru.keys),
+                peer="RU")
+    with cn.engine.connect() as conn:
+        here = conn.execute(select(IndividualAlias.individual_id).where(IndividualAlias.code.in_(["F1", "F2"]))
+                            ).scalars().all()
+    assert len(set(here)) == 2 and status_here() == {"F1": "active", "F2": "active"}, r

@@ -43,15 +43,21 @@ def filter_project(src: Path, dst: Path, changed: pd.DataFrame, grant: Grant) ->
     hidden_media = set(obs.loc[~allowed, "mediaID"])
     media_keep = media[media["mediaID"].isin(set(obs_keep["mediaID"]))
                        | (media["mediaID"].isin(keys["media"]) & ~media["mediaID"].isin(hidden_media))]
+    # Individuals of species the peer may see (decisions on them may travel).
+    seen_inds = set(inds.loc[inds["scientificName"].isin(grant.species), "individualID"]) if (
+        not inds.empty and grant.species is not None) else (set(inds["individualID"]) if not inds.empty else set())
     if not inds.empty:
         ind_ok = inds["scientificName"].isin(grant.species) if grant.species is not None else True
         inds = inds[(inds["individualID"].isin(keys["individuals"])
                      | inds["individualID"].isin(set(obs_keep["individualID"]) - {""})) & ind_ok]
     # Decisions go only with observations the peer may see (all of them travel when those do).
     decided = decisions.read_decisions(src)
+    decided = decided.reindex(columns=decisions.COLUMNS, fill_value="")
+    on_photo = decided["observationID"].isin(set(obs.loc[allowed, "observationID"]))
+    on_cats = (decided["action"].isin(decisions.CATALOGUE_ACTIONS)
+               & (decided["individualID"].isin(seen_inds) | decided["otherIndividualID"].isin(seen_inds)))
     decided = decided[decided[decisions.KEY].isin(set(changed.loc[changed["resource"] == decisions.RESOURCE,
-                                                                   "row_key"]))
-                      & decided["observationID"].isin(set(obs.loc[allowed, "observationID"]))]
+                                                                   "row_key"])) & (on_photo | on_cats)]
     if obs_keep.empty and media_keep.empty and inds.empty and decided.empty and not keys["deployments"]:
         return None
     dst.mkdir(parents=True)
