@@ -146,6 +146,7 @@ def test_nothing_of_a_local_file_goes_back_over_http(nodes, tmp_path):
                              headers=sign_request(ru.identity, "POST", "/sync/v1/packages", body))
     assert r.status_code == 409
     assert "root:" not in r.text and "/bin/" not in r.text
+    assert "bigcats-inbox" not in r.text  # nor where this server keeps its files
 
 
 @pytest.mark.parametrize("where", ["/etc/passwd", "../SECRET", "link"])
