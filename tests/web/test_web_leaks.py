@@ -159,3 +159,23 @@ def test_no_download_carries_a_station_the_caller_may_not_see_exactly(poisoned):
                 assert not hit, f"{user or 'public'} got the exact position of {code} in {where}"
     assert checked == len(ROLES) * len(stations)
     assert found_entitled > 0  # the scanner sees exact positions where they are due
+
+
+def test_the_public_darwin_core_archive_carries_no_sensitive_station_exactly(poisoned, tmp_path):
+    from bigcats.exchange.dwc import export_dwca
+
+    db_url, info, stations = poisoned
+    engine = open_store(db_url)
+    found = {}
+    for partner in ("A", "B", "C"):
+        try:
+            path = export_dwca(engine, tmp_path / f"{partner}.zip", partner=partner)
+        except LookupError:
+            continue
+        texts = _texts_of_zip(path.read_bytes())
+        hit = leaks("\n".join(texts.values()), [(c, lat, lon) for p, c, lat, lon in stations if p == partner])
+        if hit:
+            found[partner] = (hit, [k for k, v in texts.items() if leaks(v, [(c, la, lo) for p, c, la, lo in stations
+                                                                              if p == partner])])
+    engine.dispose()
+    assert not found, f"Darwin Core archives give exact positions away: {found}"

@@ -368,3 +368,20 @@ def _scrub_json(value, coords: np.ndarray):
     if isinstance(value, float) and _near(value, coords):
         return None
     return value
+
+
+def scrub_frame(frame: pd.DataFrame, rows: np.ndarray, coords: np.ndarray, keep: set[str]) -> pd.DataFrame:
+    """A copy of a table whose text cells in `rows` lose numbers near the given coordinates (see `scrub_text`)."""
+    out = frame.copy()
+    if out.empty or not coords.size or not rows.any():
+        return out
+    pattern = _degree_pattern(coords)
+    for col in out.columns:
+        if col in keep or not (out[col].dtype == object or pd.api.types.is_string_dtype(out[col])):
+            continue
+        values = out.loc[rows, col]
+        text = values.where(values.notna(), "").astype(str)
+        hit = text.str.contains(pattern, regex=True).to_numpy(dtype=bool)
+        if hit.any():
+            out.loc[values.index[hit], col] = text[hit].map(lambda v: scrub_text(v, coords))
+    return out
