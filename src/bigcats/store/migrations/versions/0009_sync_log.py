@@ -1,14 +1,14 @@
 """Exchange: nonces of signed requests, the store's change marks (triggers on updates), conflict resolutions
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0011
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
