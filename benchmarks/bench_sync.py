@@ -4,12 +4,14 @@ loopback: a full push, an incremental push after 1,000 observations changed, and
     .venv/bin/python benchmarks/bench_sync.py [--observations 200000] [--identifications 2000] [--quick]
 
 Both servers (uvicorn, one SQLite database each) run in threads of this process, so the peak memory is that of
-both nodes and the client together, and they share the CPU.
+both nodes and the client together, and they share the CPU. The load average is printed with the figures:
+on a shared machine the seconds scale with it.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import socket
 import sys
@@ -116,12 +118,12 @@ def main() -> None:
         t = time.perf_counter()
         full = push(servers[1].url, ru, "CN", key_dir=tmp / "ru-keys")
         step("full push RU -> CN", t, full["bytes_sent"], f"changes 1..{full['to_seq']}")
-        with ru.begin() as conn:
-            conn.execute(update(Observation).where(Observation.id <= 1000).values(comments="re-checked"))
+        with ru.begin() as conn:  # the owner re-counts 1,000 observations (a field that travels)
+            conn.execute(update(Observation).where(Observation.id <= 1000).values(count=Observation.count + 1))
         t = time.perf_counter()
         inc = push(servers[1].url, ru, "CN", key_dir=tmp / "ru-keys")
         step("incremental push (1,000 changed)", t, inc["bytes_sent"],
-             f"{inc['result']['conflicts']} conflicts listed")
+             f"{inc['result'].get('updated', 0)} updated, {inc['result']['conflicts']} conflicts listed")
         t = time.perf_counter()
         pulled = pull(servers[0].url, cn, "RU", key_dir=tmp / "cn-keys")
         step("pull CN <- RU, nothing new", t, pulled["bytes_received"], "")
@@ -133,6 +135,7 @@ def main() -> None:
     print(f"observations {args.observations:,}, identifications {args.identifications:,}; "
           f"both nodes hold the same rows: {same} (observations {a['observation']:,} / {b['observation']:,}, "
           f"individuals {a['individual_alias']} / {b['individual_alias']})")
+    print(f"load average (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}; cores: {os.cpu_count()}")
     print(f"{'step':48} {'seconds':>8} {'bytes on wire':>14} {'peak MiB':>9}  note")
     for name, sec, wire, mib, note in rows:
         print(f"{name:48} {sec:8.2f} {wire if wire is not None else '':>14} {mib:9.0f}  {note}")

@@ -154,7 +154,7 @@ def test_web_serves_video_frames_to_step_through(tmp_path):
     from bigcats.store.models import Media
     from bigcats.web.app import create_app
 
-    root = tmp_path / "cards"
+    root = tmp_path / "media-store" / "p"  # photos are served only from the partner's folder of the media store
     make_video(root / "ST01" / "Sus scrofa" / "CLIP0001.MP4", seconds=2, fps=10,
                creation="2025-11-12T22:03:12.000000Z")
     stations = SurveyFrames.build(deployments=pd.DataFrame({
@@ -164,7 +164,7 @@ def test_web_serves_video_frames_to_step_through(tmp_path):
     frames, report = read_image_folder(root, "p", pattern="{station}/{species}/*", stations=stations, workers=1)
     frames.media["filePath"] = str(root) + "/" + frames.media["filePath"]  # the server keeps absolute paths
     db = f"sqlite:///{tmp_path / 'web.db'}"
-    app = create_app(db)
+    app = create_app(db, media_root=tmp_path / "media-store")
     store_intake(app.state.bigcats.engine, frames, report, "p", root, "images")
     from datetime import datetime
 

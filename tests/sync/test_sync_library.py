@@ -164,10 +164,13 @@ def test_conflicts_are_listed_not_overwritten(nodes, tmp_path):
     result = receive(cn.engine, p2, peer="RU")
     found = conflicts(cn.engine, "RU")
     kinds = {c["kind"] for c in found}
-    assert {"identification", "station-moved"} <= kinds and result["conflicts"] == len(found)
+    assert "identification" in kinds and result["conflicts"] == len(found)
     ident = next(c for c in found if c["kind"] == "identification")
     assert ident["local"]["individualID"] == "F2" and ident["incoming"]["individualID"] == "F1"
-    pd.testing.assert_frame_equal(_stations(cn.engine), lat_cn)  # CN's station stays where CN has it
+    # The station was moved by its owner only: the owner's update applies (issue 18), no conflict.
+    assert "station-moved" not in kinds
+    pd.testing.assert_frame_equal(_stations(cn.engine), _stations(ru.engine))
+    assert not _stations(cn.engine).equals(lat_cn)
     with cn.engine.connect() as conn:
         kept = conn.execute(select(IndividualAlias.code).join(
             Observation, Observation.individual_id == IndividualAlias.individual_id)

@@ -145,13 +145,28 @@ def conflicts(peer: Annotated[str | None, typer.Option(help="Only conflicts with
     from bigcats.exchange.sync.state import conflicts as open_conflicts
 
     rows = open_conflicts(_engine(db), peer)
-    table = Table(title=f"{len(rows)} open conflict(s)")
-    for col in ("peer", "kind", "resource", "row", "fields", "here", "theirs"):
+    table = Table(title=f"{len(rows)} open conflict(s); settle each with `bigcats exchange resolve ID`")
+    for col in ("id", "peer", "kind", "resource", "row", "fields", "here", "theirs"):
         table.add_column(col)
     for r in rows:
-        table.add_row(r["peer"], r["kind"], r["resource"], r["row_key"], ", ".join(r["fields"]), str(r["local"]),
-                      str(r["incoming"]))
+        table.add_row(str(r["id"]), r["peer"], r["kind"], r["resource"], r["row_key"], ", ".join(r["fields"]),
+                      str(r["local"]), str(r["incoming"]))
     emit(rows, as_json, human=table)
+
+
+@app.command()
+def resolve(conflict: Annotated[int, typer.Argument(help="The conflict's id (see `bigcats exchange conflicts`).")],
+            take: Annotated[str, typer.Option(help="keep-local (this node's row stays) or take-incoming (the "
+                                                   "owner's values replace it).")],
+            who: Annotated[str, typer.Option(help="Who settles it (recorded).")],
+            why: Annotated[str, typer.Option(help="Why (recorded).")],
+            db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Settle one listed conflict, recorded with who and why."""
+    from bigcats.exchange.sync.resolve import resolve as settle
+
+    done = settle(_engine(db), conflict, take, who, why)
+    emit(done, as_json, human=f"conflict {done['id']} ({done['resource']} {done['row_key']}): {take}, "
+                              f"by {done['resolved_by']}")
 
 
 @app.command()

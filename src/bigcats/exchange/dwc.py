@@ -137,8 +137,12 @@ def _stations(engine: Engine, scope: _Scope, visibility_scope) -> pd.DataFrame:
     if deps.empty:
         return deps
     deps["coordinateUncertainty"] = deps["coordinateUncertainty"].astype("float64")
+    exact = deps[["latitude", "longitude"]].astype(float).to_numpy()
     shown = apply_precision(deps, visibility_scope or Scope(PUBLIC, {}), sensitive,
                             station_col="_station_id", partner_col="_partner_id")
+    hidden = (shown["precision"] == "generalised").to_numpy()
+    # The exact positions of generalised stations, only to find and remove them from free text (never written).
+    shown.attrs["hidden_coordinates"] = exact[hidden].ravel()
     return shown
 
 
@@ -291,7 +295,18 @@ def export_dwca(engine_or_store, out_path: str | Path, *, partner: str | None = 
         "kingdom": "Animalia",
     })
     multimedia = _multimedia(engine, o, generalised)
-    _write_archive(out, occurrence, multimedia, _eml(scope, meta, occurrence, partner_names))
+    eml = _eml(scope, meta, occurrence, partner_names)
+    coords = deps.attrs.get("hidden_coordinates", np.empty(0)) if not deps.empty else np.empty(0)
+    if len(coords):
+        # Remarks, names and descriptions are free text that can quote a generalised station's position: the
+        # one sanitiser of what leaves the server removes it (web.visibility).
+        from bigcats.web.visibility import scrub_frame, scrub_text
+
+        keep = {"decimalLatitude", "decimalLongitude", "coordinateUncertaintyInMeters", "eventDate"}
+        occurrence = scrub_frame(occurrence, generalised.to_numpy(dtype=bool), coords, keep)
+        multimedia = scrub_frame(multimedia, np.ones(len(multimedia), bool), coords, keep)
+        eml = scrub_text(eml, coords)
+    _write_archive(out, occurrence, multimedia, eml)
     return out
 
 

@@ -7,12 +7,14 @@ owns the transaction: an import that fails half-way is rolled back whole.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import zlib
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select, update
 
 from bigcats.store.models import (
     Deployment,
@@ -144,12 +146,9 @@ def ensure_species(conn: Connection, names: Iterable[str]) -> dict[str, int]:
     return have
 
 
-def write_deployments(conn: Connection, partner_id: int, project_id: int, deployments: pd.DataFrame,
-                      country: str | None = None) -> dict[str, int]:
-    """Write stations and deployments; return deployment ids by the package's deploymentID."""
-    if deployments.empty:
-        return {}
-    d = deployments.copy()
+def _station_frame(d: pd.DataFrame) -> pd.DataFrame:
+    """The deployments with their station code (`_station`), country and protected area from the tags."""
+    d = d.copy()
     station_code = d.get("locationID")
     if station_code is None:
         station_code = pd.Series([None] * len(d), index=d.index)
@@ -157,59 +156,91 @@ def write_deployments(conn: Connection, partner_id: int, project_id: int, deploy
     d["_station"] = station_code.where(station_code.notna() & (station_code != ""), fallback)
     d["_station"] = d["_station"].where(d["_station"].notna(), d["deploymentID"])
     tags = d["deploymentTags"].fillna("") if "deploymentTags" in d else pd.Series("", index=d.index)
-    tag_country = tags.str.extract(r"(?:^|\|)\s*country:\s*([A-Z]{3})", expand=False)
-    tag_area = tags.str.extract(r"(?:^|\|)\s*protectedArea:\s*([^|]+?)\s*(?:\||$)", expand=False)
-    stations = d.drop_duplicates("_station")
-    insert_ignore(conn, "station",
-                  ["partner_id", "code", "name", "latitude", "longitude", "coordinate_uncertainty", "country",
-                   "protected_area"],
-                  {
-                      "partner_id": [partner_id] * len(stations),
-                      "code": stations["_station"].tolist(),
-                      "name": _sql_values(stations.get("locationName", pd.Series(None, index=stations.index))),
-                      "latitude": stations["latitude"].astype(float).tolist(),
-                      "longitude": stations["longitude"].astype(float).tolist(),
-                      "coordinate_uncertainty": _ints(stations, "coordinateUncertainty"),
-                      "country": _sql_values(tag_country.loc[stations.index].fillna(country or "")
-                                             .replace("", None)),
-                      "protected_area": _sql_values(tag_area.loc[stations.index]),
-                  })
-    station_ids = dict(conn.execute(select(Station.code, Station.id).where(Station.partner_id == partner_id)).all())
+    d["_country"] = tags.str.extract(r"(?:^|\|)\s*country:\s*([A-Z]{3})", expand=False)
+    d["_area"] = tags.str.extract(r"(?:^|\|)\s*protectedArea:\s*([^|]+?)\s*(?:\||$)", expand=False)
+    return d
 
+
+def _station_values(stations: pd.DataFrame, country: str | None) -> dict[str, list]:
+    return {
+        "code": stations["_station"].tolist(),
+        "name": _sql_values(stations.get("locationName", pd.Series(None, index=stations.index))),
+        "latitude": stations["latitude"].astype(float).tolist(),
+        "longitude": stations["longitude"].astype(float).tolist(),
+        "coordinate_uncertainty": _ints(stations, "coordinateUncertainty"),
+        "country": _sql_values(stations["_country"].fillna(country or "").replace("", None)),
+        "protected_area": _sql_values(stations["_area"]),
+    }
+
+
+def _deployment_values(d: pd.DataFrame) -> dict[str, list]:
     def col(name: str) -> list:
         return _sql_values(d[name]) if name in d else [None] * len(d)
 
-    insert_ignore(conn, "deployment",
-                  ["project_id", "station_id", "source_id", "start_utc", "end_utc", "utc_offset", "setup_by",
-                   "camera_id", "camera_model", "camera_delay", "camera_height", "camera_depth", "camera_tilt",
-                   "camera_heading", "detection_distance", "timestamp_issues", "bait_use", "feature_type",
-                   "habitat", "groups", "tags", "comments"],
-                  {
-                      "project_id": [project_id] * len(d),
-                      "station_id": [station_ids[s] for s in d["_station"]],
-                      "source_id": d["deploymentID"].tolist(),
-                      "start_utc": col("deploymentStart"),
-                      "end_utc": col("deploymentEnd"),
-                      "utc_offset": d["deploymentStart_offset"].astype(int).tolist(),
-                      "setup_by": col("setupBy"),
-                      "camera_id": col("cameraID"),
-                      "camera_model": col("cameraModel"),
-                      "camera_delay": _ints(d, "cameraDelay"),
-                      "camera_height": col("cameraHeight"),
-                      "camera_depth": col("cameraDepth"),
-                      "camera_tilt": _ints(d, "cameraTilt"),
-                      "camera_heading": _ints(d, "cameraHeading"),
-                      "detection_distance": col("detectionDistance"),
-                      "timestamp_issues": col("timestampIssues"),
-                      "bait_use": col("baitUse"),
-                      "feature_type": col("featureType"),
-                      "habitat": col("habitat"),
-                      "groups": col("deploymentGroups"),
-                      "tags": col("deploymentTags"),
-                      "comments": col("deploymentComments"),
-                  })
+    return {
+        "source_id": d["deploymentID"].tolist(),
+        "start_utc": col("deploymentStart"),
+        "end_utc": col("deploymentEnd"),
+        "utc_offset": d["deploymentStart_offset"].astype(int).tolist(),
+        "setup_by": col("setupBy"),
+        "camera_id": col("cameraID"),
+        "camera_model": col("cameraModel"),
+        "camera_delay": _ints(d, "cameraDelay"),
+        "camera_height": col("cameraHeight"),
+        "camera_depth": col("cameraDepth"),
+        "camera_tilt": _ints(d, "cameraTilt"),
+        "camera_heading": _ints(d, "cameraHeading"),
+        "detection_distance": col("detectionDistance"),
+        "timestamp_issues": col("timestampIssues"),
+        "bait_use": col("baitUse"),
+        "feature_type": col("featureType"),
+        "habitat": col("habitat"),
+        "groups": col("deploymentGroups"),
+        "tags": col("deploymentTags"),
+        "comments": col("deploymentComments"),
+    }
+
+
+def write_deployments(conn: Connection, partner_id: int, project_id: int, deployments: pd.DataFrame,
+                      country: str | None = None) -> dict[str, int]:
+    """Write stations and deployments; return deployment ids by the package's deploymentID."""
+    if deployments.empty:
+        return {}
+    d = _station_frame(deployments)
+    stations = d.drop_duplicates("_station")
+    values = _station_values(stations, country)
+    insert_ignore(conn, "station", ["partner_id", *values], {"partner_id": [partner_id] * len(stations), **values})
+    station_ids = dict(conn.execute(select(Station.code, Station.id).where(Station.partner_id == partner_id)).all())
+    values = _deployment_values(d)
+    insert_ignore(conn, "deployment", ["project_id", "station_id", *values],
+                  {"project_id": [project_id] * len(d), "station_id": [station_ids[s] for s in d["_station"]],
+                   **values})
     return dict(conn.execute(select(Deployment.source_id, Deployment.id)
                              .where(Deployment.project_id == project_id)).all())
+
+
+def update_deployments(conn: Connection, partner_id: int, project_id: int, deployments: pd.DataFrame) -> int:
+    """Overwrite existing deployments and their stations with these (typed) rows: an owner's update."""
+    if deployments.empty:
+        return 0
+    d = _station_frame(deployments)
+    stations = d.drop_duplicates("_station")
+    sv = _station_values(stations, None)
+    sv.pop("country")  # the side of the border is this node's record, not the tags'
+    conn.execute(update(Station).where(Station.partner_id == partner_id, Station.code == bindparam("k_code"))
+                 .values({k: bindparam(f"v_{k}") for k in sv if k != "code"}),
+                 [{"k_code": c, **{f"v_{k}": sv[k][i] for k in sv if k != "code"}} for i, c in enumerate(sv["code"])])
+    station_ids = dict(conn.execute(select(Station.code, Station.id).where(Station.partner_id == partner_id)).all())
+    dv = _deployment_values(d)
+    dv["station_id"] = [station_ids[s] for s in d["_station"]]
+    for k in ("start_utc", "end_utc"):  # the bulk writer's text form, back to what the ORM types bind
+        dv[k] = [None if v is None else datetime.fromisoformat(v) for v in dv[k]]
+    conn.execute(update(Deployment).where(Deployment.project_id == project_id,
+                                          Deployment.source_id == bindparam("k_source"))
+                 .values({k: bindparam(f"v_{k}") for k in dv if k != "source_id"}),
+                 [{"k_source": sid, **{f"v_{k}": dv[k][i] for k in dv if k != "source_id"}}
+                  for i, sid in enumerate(dv["source_id"])])
+    return len(d)
 
 
 def _ints(d: pd.DataFrame, name: str) -> list:

@@ -78,7 +78,11 @@ class SyncConflict(Base):
     incoming_sha256: Mapped[str] = mapped_column(String(64))
     package_sha256: Mapped[str] = mapped_column(String(64))
     detected_at: Mapped[datetime] = mapped_column(DateTime)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, resolved
+    resolution: Mapped[str | None] = mapped_column(String(16))  # keep-local, take-incoming
+    resolved_by: Mapped[str | None] = mapped_column(String(128))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolution_note: Mapped[str | None] = mapped_column(Text)
 
 
 class SyncBase(Base):
@@ -111,4 +115,36 @@ class SyncDecision(Base):
     decision_id: Mapped[int] = mapped_column(Integer)  # catalogue_decision.id here
 
 
-SYNC_TABLES = [SyncPeer, SyncChange, SyncExchange, SyncConflict, SyncBase, SyncDecision]
+class SyncNonce(Base):
+    """A signed request's nonce, remembered for the signature's validity window so it cannot be replayed."""
+
+    __tablename__ = "sync_nonce"
+    __table_args__ = (UniqueConstraint("node", "nonce", name="uq_sync_nonce"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    node: Mapped[str] = mapped_column(String(64))
+    nonce: Mapped[str] = mapped_column(String(64))
+    seen_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class SyncDirty(Base):
+    """A media or observation row updated since the change log last looked (written by database triggers).
+
+    New rows need no mark: the log remembers the highest id it has seen of each table (`SyncScan`).
+    """
+
+    __tablename__ = "sync_dirty"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource: Mapped[str] = mapped_column(String(32))
+    row_id: Mapped[int] = mapped_column(Integer)
+
+
+class SyncScan(Base):
+    """The highest id of a table that the change log has looked at."""
+
+    __tablename__ = "sync_scan"
+    resource: Mapped[str] = mapped_column(String(32), primary_key=True)
+    max_id: Mapped[int] = mapped_column(Integer)
+
+
+SYNC_TABLES = [SyncPeer, SyncChange, SyncExchange, SyncConflict, SyncBase, SyncDecision, SyncNonce, SyncDirty,
+               SyncScan]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
@@ -11,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from bigcats.web.deps import AppState, csrf_protect
 from bigcats.errors import BigcatsError
+from bigcats.web.media_store import default_root as default_media_root
 from bigcats.web.middleware import GuardMiddleware
 from bigcats.web.security import Signer, secret_key
 from bigcats.web.uploads import MAX_UPLOAD_BYTES
@@ -18,8 +21,16 @@ from bigcats.web.uploads import MAX_UPLOAD_BYTES
 STATIC = Path(__file__).with_name("static")
 
 
-def create_app(db_url: str | None = None, max_upload_bytes: int = MAX_UPLOAD_BYTES) -> FastAPI:
-    """The web application over a store (SQLite path or URL; default $BIGCATS_DB), schema upgraded if behind."""
+def create_app(db_url: str | None = None, max_upload_bytes: int = MAX_UPLOAD_BYTES,
+               media_root: str | Path | None = None, public_url: str | None = None,
+               trusted_proxies: Iterable[str] | None = None, cookie_secure: bool | None = None) -> FastAPI:
+    """The web application over a store (SQLite path or URL; default $BIGCATS_DB), schema upgraded if behind.
+
+    `media_root` is the media store photos are served from ($BIGCATS_MEDIA_ROOT; none: no photos served);
+    `public_url` the address users reach the server at ($BIGCATS_PUBLIC_URL): when it is https the session
+    cookie is `Secure` unless `cookie_secure` ($BIGCATS_COOKIE_SECURE=0/1) says otherwise; `trusted_proxies`
+    ($BIGCATS_TRUSTED_PROXIES, comma-separated) are the reverse proxies whose X-Forwarded-For names the client.
+    """
     import bigcats.store.models_access  # noqa: F401 - the access tables must be in the metadata
     from bigcats.store.db import open_store
     from bigcats.web import docs, pages
@@ -32,9 +43,20 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = MAX_UPLOAD_BYT
     app = FastAPI(title="bigcats", summary="Shared monitoring of Amur tigers, Amur leopards and snow leopards",
                   version="0.1.0", openapi_url="/api/openapi.json", docs_url=None, redoc_url=None,
                   dependencies=[Depends(csrf_protect)])
-    app.state.bigcats = AppState(engine, signer, max_upload_bytes=max_upload_bytes)
+    public_url = public_url if public_url is not None else os.environ.get("BIGCATS_PUBLIC_URL", "")
+    if cookie_secure is None and os.environ.get("BIGCATS_COOKIE_SECURE", "") != "":
+        cookie_secure = os.environ["BIGCATS_COOKIE_SECURE"].strip().lower() not in ("0", "false", "no", "off")
+    if cookie_secure is None and public_url:
+        cookie_secure = public_url.lower().startswith("https://")
+    if trusted_proxies is None:
+        trusted_proxies = [a for a in os.environ.get("BIGCATS_TRUSTED_PROXIES", "").split(",") if a.strip()]
+    app.state.bigcats = AppState(engine, signer, max_upload_bytes=max_upload_bytes,
+                                 media_root=Path(media_root) if media_root is not None else default_media_root(),
+                                 cookie_secure=cookie_secure,
+                                 trusted_proxies=frozenset(a.strip() for a in trusted_proxies))
     app.add_middleware(GuardMiddleware, signer_of=lambda: app.state.bigcats.signer,
-                       max_body=max_upload_bytes + 1024 * 1024)
+                       max_body=max_upload_bytes + 1024 * 1024,
+                       secure_of=lambda: app.state.bigcats.cookie_secure)
     app.include_router(api_router)
     app.include_router(pages.router)
     app.include_router(docs.router)  # /api/docs from the package's files, not a CDN
@@ -45,7 +67,8 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = MAX_UPLOAD_BYT
     async def refused(request: Request, exc: BigcatsError):
         # One handler for every refusal of a user's input: a 4xx with the problems, never a 500.
         if request.url.path.startswith(("/api/", "/sync/")):
-            return JSONResponse({"detail": str(exc), **exc.to_dict()}, status_code=exc.status)
+            return JSONResponse({"detail": str(exc), **exc.to_dict()}, status_code=exc.status,
+                                headers=getattr(exc, "headers", None) or None)
         return pages.error_page(request, exc)
 
     @app.exception_handler(RequestValidationError)

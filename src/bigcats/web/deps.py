@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -31,6 +32,9 @@ class AppState:
     summary: SummaryCache = field(default_factory=SummaryCache)
     jobs: Jobs = field(default_factory=Jobs)
     max_upload_bytes: int = 512 * 1024 * 1024
+    media_root: Path | None = None  # the media store: the only place photos are served from
+    cookie_secure: bool | None = None  # the session cookie's Secure flag; None: as the request's scheme
+    trusted_proxies: frozenset[str] = frozenset()  # addresses whose X-Forwarded-For is believed
 
 
 def get_state(request: Request) -> AppState:
@@ -126,3 +130,16 @@ ScopeDep = Annotated[Scope, Depends(get_scope)]
 SensitiveDep = Annotated[frozenset[int], Depends(get_sensitive)]
 StateDep = Annotated[AppState, Depends(get_state)]
 LangDep = Annotated[str, Depends(get_lang)]
+
+
+def client_of(request: Request, state: AppState) -> str | None:
+    """The client's address for rate limits (X-Forwarded-For only from a configured trusted proxy)."""
+    from bigcats.web.security import client_address
+
+    peer = request.client.host if request.client else None
+    return client_address(peer, request.headers.get("x-forwarded-for"), state.trusted_proxies)
+
+
+def cookie_secure(request: Request, state: AppState) -> bool:
+    """Whether cookies get the Secure flag: as configured, else when the request came over https."""
+    return state.cookie_secure if state.cookie_secure is not None else request.url.scheme == "https"

@@ -8,7 +8,6 @@ before anything is zipped.
 from __future__ import annotations
 
 import io
-import json
 import tempfile
 import zipfile
 from pathlib import Path
@@ -20,7 +19,7 @@ from bigcats.exchange.camtrapdp.exporter import export_package
 from bigcats.store.models import Partner
 from bigcats.web import queries
 from bigcats.web.errors import WebError
-from bigcats.web.visibility import Scope
+from bigcats.web.visibility import Scope, sanitise_package
 
 
 def detections_csv(frame: pd.DataFrame) -> bytes:
@@ -55,34 +54,13 @@ def camtrapdp_zip(engine: Engine, conn: Connection, scope: Scope, sensitive: fro
 
 
 def _generalise_package(folder: Path, shown: pd.DataFrame) -> int:
-    deps_path = folder / "deployments.csv"
-    deps = pd.read_csv(deps_path, dtype=str, keep_default_na=False)
+    """Generalise, through the one sanitiser, the deployments of stations the caller sees generalised."""
+    deps = pd.read_csv(folder / "deployments.csv", dtype=str, keep_default_na=False)
     station = shown.reindex(deps["locationID"])
     if station["precision"].isna().any():
         missing = deps.loc[station["precision"].isna().to_numpy(), "locationID"].iloc[0]
         raise WebError(f"deployments.csv: station {missing!r} is not among the stations you may see", status=500)
     hide = (station["precision"] == "generalised").to_numpy()
-    if hide.any():
-        deps.loc[hide, "latitude"] = station.loc[hide, "latitude"].map("{:.5f}".format).to_numpy()
-        deps.loc[hide, "longitude"] = station.loc[hide, "longitude"].map("{:.5f}".format).to_numpy()
-        if "coordinateUncertainty" in deps:
-            deps.loc[hide, "coordinateUncertainty"] = str(7071)
-        if "locationName" in deps:
-            deps.loc[hide, "locationName"] = ""
-        deps.to_csv(deps_path, index=False)
-        media_path = folder / "media.csv"
-        if media_path.exists():
-            media = pd.read_csv(media_path, dtype=str, keep_default_na=False)
-            if "exifData" in media:
-                hidden_deps = set(deps.loc[hide, "deploymentID"])
-                media.loc[media["deploymentID"].isin(hidden_deps), "exifData"] = ""
-                media.to_csv(media_path, index=False)
-        desc_path = folder / "datapackage.json"
-        desc = json.loads(desc_path.read_text(encoding="utf-8"))
-        lat = pd.to_numeric(deps["latitude"])
-        lon = pd.to_numeric(deps["longitude"])
-        bbox = [float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())]
-        desc["spatial"] = {"type": "Polygon", "bbox": bbox, "coordinates": [[
-            [bbox[0], bbox[1]], [bbox[2], bbox[1]], [bbox[2], bbox[3]], [bbox[0], bbox[3]], [bbox[0], bbox[1]]]]}
-        desc_path.write_text(json.dumps(desc, ensure_ascii=False, indent=2), encoding="utf-8")
-    return int(hide.sum())
+    if not hide.any():
+        return 0
+    return sanitise_package(folder, set(deps.loc[hide, "deploymentID"]))

@@ -21,10 +21,11 @@ HEADERS = [
 class GuardMiddleware:
     """Refuses bodies over max_body bytes (413) and gives each browser a signed CSRF cookie."""
 
-    def __init__(self, app: ASGIApp, signer_of, max_body: int) -> None:
+    def __init__(self, app: ASGIApp, signer_of, max_body: int, secure_of=lambda: None) -> None:
         self.app = app
         self.signer_of = signer_of
         self.max_body = max_body
+        self.secure_of = secure_of  # the configured Secure flag of cookies (None: as the request's scheme)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -55,7 +56,9 @@ class GuardMiddleware:
             if message["type"] == "http.response.start":
                 extra = list(HEADERS)
                 if fresh:
-                    extra.append((b"set-cookie", f"{CSRF_COOKIE}={fresh}; Path=/; SameSite=Strict".encode()))
+                    secure = self.secure_of()
+                    flag = "; Secure" if (secure if secure is not None else scope.get("scheme") == "https") else ""
+                    extra.append((b"set-cookie", f"{CSRF_COOKIE}={fresh}; Path=/; SameSite=Strict{flag}".encode()))
                 message = {**message, "headers": list(message.get("headers", [])) + extra}
             await send(message)
 

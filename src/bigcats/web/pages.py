@@ -13,7 +13,18 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from bigcats.i18n import LANGUAGES, format_date, format_number, translations
 from bigcats.web import queries
 from bigcats.web.api.data import FiltersDep
-from bigcats.web.deps import LANG_COOKIE, AdminDep, CallerDep, Conn, LangDep, ScopeDep, SensitiveDep, StateDep
+from bigcats.web.deps import (
+    LANG_COOKIE,
+    AdminDep,
+    CallerDep,
+    Conn,
+    LangDep,
+    ScopeDep,
+    SensitiveDep,
+    StateDep,
+    client_of,
+    cookie_secure,
+)
 from bigcats.web.errors import WebError
 from bigcats.web.security import SESSION_COOKIE
 from bigcats.web.sessions import set_session_cookies, sign_in, sign_out
@@ -133,11 +144,11 @@ def login(request: Request, conn: Conn, state: StateDep, lang: LangDep, caller: 
           ) -> HTMLResponse:
     """Sign in from the form; back to the form with the reason if refused."""
     try:
-        cookie = sign_in(conn, state.signer, username, password, request.client.host if request.client else None)
+        cookie = sign_in(conn, state.signer, username, password, client_of(request, state))
     except WebError as exc:
         return render(request, "login.html", lang, caller, status=exc.status, next=_safe_next(next), error=str(exc))
     response = RedirectResponse(_safe_next(next), status_code=303)
-    set_session_cookies(response, cookie, state.signer, request.url.scheme == "https")
+    set_session_cookies(response, cookie, state.signer, cookie_secure(request, state))
     return response
 
 
@@ -146,7 +157,7 @@ def logout(request: Request, conn: Conn, state: StateDep) -> RedirectResponse:
     """Sign out and go back to the dashboard."""
     sign_out(conn, state.signer, request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/", status_code=303)
-    set_session_cookies(response, None, state.signer, request.url.scheme == "https")
+    set_session_cookies(response, None, state.signer, cookie_secure(request, state))
     return response
 
 

@@ -243,14 +243,15 @@ def individual(conn: Connection, scope: Scope, sensitive: frozenset[int], indivi
     return entry
 
 
-def media_file(conn: Connection, scope: Scope, media_id: int) -> str:
-    """The file path of a photo the scope may see (through a visible observation of it)."""
-    q = _obs_where(_obs_joins(select(Media.file_path).select_from(Observation))
+def media_file(conn: Connection, scope: Scope, media_id: int) -> tuple[str, str, bool] | None:
+    """(file path as imported, owning partner code, public?) of a photo the scope may see, else None.
+
+    The path is what a package named: only `web.media_store.media_file_for` decides what of it may be opened.
+    """
+    q = _obs_where(_obs_joins(select(Media.file_path, Partner.code, Media.file_public).select_from(Observation))
                    .join(Media, Observation.media_id == Media.id), scope, Filters()).where(Media.id == media_id).limit(1)
-    path = conn.execute(q).scalar_one_or_none()
-    if path is None:
-        raise WebError(f"media {media_id}: not found among what you may see", status=404)
-    return path
+    row = conn.execute(q).first()
+    return None if row is None else (row[0], row[1], bool(row[2]))
 
 
 def dashboard(conn: Connection, scope: Scope, f: Filters = Filters(), lang: str = "en",

@@ -14,7 +14,7 @@ import secrets
 from datetime import datetime, timedelta, timezone
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, delete, func, select, update
 
 from bigcats.access.passwords import hash_password, verify_password  # noqa: F401  (used by the routes)
 from bigcats.store.models_access import AppSetting, LoginAttempt
@@ -27,7 +27,6 @@ SESSION_HOURS = 12
 LOGIN_WINDOW = timedelta(minutes=15)
 MAX_FAILED_PER_USER = 5
 MAX_FAILED_PER_ADDRESS = 20
-
 
 
 def now_utc() -> datetime:
@@ -104,17 +103,59 @@ def csrf_matches(cookie: str | None, sent: str | None, signer: Signer) -> bool:
     return bool(cookie and sent) and signer.csrf_valid(cookie) and hmac.compare_digest(cookie, sent)
 
 
-def login_blocked(conn: Connection, username: str, address: str | None) -> bool:
-    """Whether too many recent failed sign-ins for this user name or address forbid another try."""
-    since = now_utc() - LOGIN_WINDOW
-    failed = select(func.count()).select_from(LoginAttempt).where(LoginAttempt.at >= since,
-                                                                  LoginAttempt.success.is_(False))
-    by_user = conn.execute(failed.where(LoginAttempt.username == username)).scalar_one()
-    by_addr = conn.execute(failed.where(LoginAttempt.address == address)).scalar_one() if address else 0
-    return by_user >= MAX_FAILED_PER_USER or by_addr >= MAX_FAILED_PER_ADDRESS
+ACCOUNT_DELAY = timedelta(seconds=30)  # past the per-account limit: one try per delay, never a lockout
 
 
-def record_login(conn: Connection, username: str, address: str | None, success: bool) -> None:
-    """Keep a sign-in attempt for the rate limit."""
-    conn.execute(LoginAttempt.__table__.insert().values(username=username[:128], address=address, at=now_utc(),
-                                                        success=success))
+def claim_login(conn: Connection, username: str, address: str | None) -> tuple[int | None, int]:
+    """Record a sign-in attempt before its password is checked; returns (attempt id, 0) or (None, retry after s).
+
+    The attempt is written (as failed until proven otherwise) and committed first, then the attempts recorded
+    before it are counted: the database's ids order concurrent requests, so twenty simultaneous guesses are
+    counted like twenty in a row. Limits are separate per client address (MAX_FAILED_PER_ADDRESS failures in
+    LOGIN_WINDOW: refused for the window) and per account (past MAX_FAILED_PER_USER failures: one try per
+    ACCOUNT_DELAY), so failures from elsewhere delay an account's owner but never lock them out. Refused
+    attempts are removed again, so hammering does not lengthen anyone's wait.
+    """
+    now = now_utc()
+    aid = conn.execute(LoginAttempt.__table__.insert().values(
+        username=username[:128], address=address, at=now, success=False)).inserted_primary_key[0]
+    conn.commit()
+    since = now - LOGIN_WINDOW
+    earlier = (LoginAttempt.id < aid, LoginAttempt.at >= since, LoginAttempt.success.is_(False))
+    retry = 0
+    if address:
+        by_addr = conn.execute(select(func.count()).select_from(LoginAttempt).where(
+            *earlier, LoginAttempt.address == address)).scalar_one()
+        if by_addr >= MAX_FAILED_PER_ADDRESS:
+            retry = int(LOGIN_WINDOW.total_seconds())
+    if not retry:
+        by_user, last = conn.execute(select(func.count(), func.max(LoginAttempt.at)).where(
+            *earlier, LoginAttempt.username == username[:128])).one()
+        if by_user >= MAX_FAILED_PER_USER and last is not None and now - last < ACCOUNT_DELAY:
+            retry = max(1, int((ACCOUNT_DELAY - (now - last)).total_seconds()) + 1)
+    if retry:
+        conn.execute(delete(LoginAttempt).where(LoginAttempt.id == aid))
+        conn.commit()
+        return None, retry
+    return aid, 0
+
+
+def finish_login(conn: Connection, attempt_id: int, success: bool) -> None:
+    """Mark a claimed attempt as succeeded (it stays a failure otherwise)."""
+    if success:
+        conn.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(success=True))
+    conn.commit()
+
+
+def client_address(peer: str | None, forwarded_for: str | None, trusted_proxies: frozenset[str]) -> str | None:
+    """The client's address: the connection's peer, or, when that is a trusted proxy, the address it forwarded.
+
+    X-Forwarded-For is read right to left, skipping trusted proxies; without configured proxies it is ignored,
+    since anyone can send it.
+    """
+    if peer is None or peer not in trusted_proxies or not forwarded_for:
+        return peer
+    for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
+        if hop not in trusted_proxies:
+            return hop[:64]
+    return peer

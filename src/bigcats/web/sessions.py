@@ -14,9 +14,9 @@ from bigcats.web.security import (
     SESSION_COOKIE,
     SESSION_HOURS,
     Signer,
-    login_blocked,
+    claim_login,
+    finish_login,
     now_utc,
-    record_login,
     verify_or_dummy,
 )
 
@@ -26,14 +26,15 @@ def sign_in(conn: Connection, signer: Signer, username: str, password: str, addr
     username = (username or "").strip()
     if not username or not password:
         raise WebError("username and password: both are required", status=400)
-    if login_blocked(conn, username, address):
-        raise WebError("too many failed sign-ins: wait 15 minutes and try again", status=429)
+    attempt, retry = claim_login(conn, username, address)
+    if attempt is None:
+        raise WebError(f"too many failed sign-ins: wait {retry} seconds and try again", status=429,
+                       headers={"Retry-After": str(retry)})
     user = conn.execute(select(User.id, User.password_hash, User.is_active).where(User.username == username)
                         ).one_or_none()
     ok = verify_or_dummy(password, user.password_hash if user else None) and bool(user and user.is_active)
-    record_login(conn, username, address, ok)
+    finish_login(conn, attempt, ok)
     if not ok:
-        conn.commit()
         raise WebError("wrong user name or password", status=401)
     cookie, token_hash = signer.new_session_token()
     now = now_utc()

@@ -24,6 +24,7 @@ MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 MAX_UNPACKED_BYTES = 4 * 1024 * 1024 * 1024
 MAX_MEMBERS = 200_000
 MAX_RATIO = 200  # text CSV compresses ~10-20x; a 1 GB file of zeros compresses ~1000x
+RATIO_FLOOR = 64 * 1024  # below this, a member's ratio says nothing (a small CSV of repeated values)
 KINDS = ("camtrapdp", "images")
 
 
@@ -40,7 +41,7 @@ def check_archive(path: str | Path, max_unpacked: int = MAX_UNPACKED_BYTES, max_
         if len(members) > max_members:
             raise WebError(f"{name}: {len(members)} files in the archive, more than the {max_members} allowed",
                            status=413)
-        total = 0
+        total = packed = 0
         for info in members:
             member = info.filename
             parts = PurePosixPath(member.replace("\\", "/")).parts
@@ -52,9 +53,15 @@ def check_archive(path: str | Path, max_unpacked: int = MAX_UNPACKED_BYTES, max_
             if total > max_unpacked:
                 raise WebError(f"{name}: unpacks to more than {max_unpacked} bytes (stopped at {member!r})",
                                status=413)
-            if info.file_size > 1_000_000 and info.file_size > max_ratio * max(info.compress_size, 1):
+            packed += info.compress_size
+            # Per member from 64 KiB up, and over the whole archive: many small members each under a per-member
+            # threshold must not add up to a bomb.
+            if info.file_size > RATIO_FLOOR and info.file_size > max_ratio * max(info.compress_size, 1):
                 raise WebError(f"{name}: member {member!r} is compressed {info.file_size // max(info.compress_size, 1)}"
                                f"x, a zip bomb's ratio (limit {max_ratio}x)", status=413)
+            if total > RATIO_FLOOR and total > max_ratio * max(packed, 1):
+                raise WebError(f"{name}: the archive's members are compressed {total // max(packed, 1)}x together "
+                               f"(by {member!r}), a zip bomb's ratio (limit {max_ratio}x)", status=413)
     return members
 
 

@@ -13,7 +13,10 @@ Rules:
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -198,3 +201,191 @@ def row_mask(scope: Scope, partner_ids: pd.Series, species_ids: pd.Series) -> np
         if a.species is not None:
             mask |= ((partner_ids == p) & species_ids.isin(list(a.species))).to_numpy()
     return mask
+
+
+# --- Packages that leave the server: exchange packages, downloads, Darwin Core, reports -------------------------
+
+# Free-text fields that can carry a place, per table: emptied for generalised stations (comments and names are
+# written by people, who put coordinates in them).
+_EMPTIED = {
+    "deployments": ("locationName", "deploymentComments"),
+    "media": ("mediaComments",),
+    "observations": ("observationComments",),
+}
+# EXIF keys that carry no position; everything else of a generalised station's photos is dropped.
+_EXIF_KEPT = ("bigcats:sha256",)
+_NUMBER = re.compile(r"-?\d{1,3}[.,]\d{2,}")
+_DMS = re.compile(r"(\d{1,3})\s*[°º:\s]\s*(\d{1,2})\s*['′:\s]\s*(\d{1,2}(?:[.,]\d+)?)\s*(?:[\"″]|'')?")
+NEAR_DEG = 0.01  # a number this close to a hidden station's latitude or longitude is taken for it (~1 km)
+
+
+def _near(value: float, coords: np.ndarray) -> bool:
+    return bool(coords.size) and bool(np.any(np.abs(coords - value) < NEAR_DEG))
+
+
+def scrub_text(text: str, coords: np.ndarray) -> str:
+    """Text with every number (decimal or degrees-minutes-seconds) near one of the given coordinates removed."""
+    if not text or not coords.size:
+        return text
+
+    def dms(m: re.Match) -> str:
+        d, mi, se = float(m.group(1)), float(m.group(2)), float(m.group(3).replace(",", "."))
+        return "" if _near(d + mi / 60 + se / 3600, coords) else m.group(0)
+
+    def dec(m: re.Match) -> str:
+        return "" if _near(float(m.group(0).replace(",", ".")), coords) else m.group(0)
+
+    return _NUMBER.sub(dec, _DMS.sub(dms, text))
+
+
+def _exif_kept(text: str) -> str:
+    if not text:
+        return text
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    kept = {k: data[k] for k in _EXIF_KEPT if k in data}
+    return json.dumps(kept, ensure_ascii=False) if kept else ""
+
+
+def _read(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+
+
+def _local_file(path: str) -> bool:
+    return bool(path) and "://" not in path
+
+
+def sanitise_package(folder: str | Path, hidden: set[str] | None = None, cell_km: float = DEFAULT_CELL_KM) -> int:
+    """Generalise a Camtrap DP package in place before it leaves the server; returns how many deployments.
+
+    The one place that decides what of a generalised station may leave, for every way data leaves (exchange
+    packages, downloads, Darwin Core, reports): `hidden` names the deployments (deploymentID) whose station the
+    receiver may not see exactly (None: all of them). For those:
+    - coordinates snap to the centre of their `cell_km` equal-area cell, with the uncertainty widened to it;
+    - the station's name and every comment are emptied, EXIF keeps only the content hash (GPS tags, maker notes
+      and everything else are dropped), local file paths become `media/<mediaID>` (server paths say nothing to a
+      receiver and can name places), and every other text field of their rows, of outages and of the
+      descriptor loses any number near the station's latitude or longitude, in decimal or degrees-minutes-seconds;
+    - the descriptor's bounding box is recomputed from the generalised coordinates.
+    """
+    folder = Path(folder)
+    deps_path = folder / "deployments.csv"
+    if not deps_path.exists():
+        return 0
+    deps = _read(deps_path)
+    if deps.empty:
+        return 0
+    hide = deps["deploymentID"].isin(hidden).to_numpy() if hidden is not None else np.ones(len(deps), bool)
+    lat = pd.to_numeric(deps["latitude"], errors="coerce").to_numpy(float)
+    lon = pd.to_numeric(deps["longitude"], errors="coerce").to_numpy(float)
+    coords = np.concatenate([lat[hide], lon[hide]])
+    coords = coords[np.isfinite(coords)]
+    hidden_ids = set(deps.loc[hide, "deploymentID"])
+    if hide.any():
+        ok = hide & np.isfinite(lat) & np.isfinite(lon)
+        glon, glat = generalise(lon[ok], lat[ok], cell_km)
+        deps.loc[ok, "latitude"] = [repr(float(v)) for v in glat]
+        deps.loc[ok, "longitude"] = [repr(float(v)) for v in glon]
+        if "coordinateUncertainty" in deps:
+            deps.loc[hide, "coordinateUncertainty"] = str(int(np.ceil(cell_km * 1000 * np.sqrt(2) / 2)))
+        _scrub_rows(deps, hide, "deployments", coords, keep={"deploymentID", "latitude", "longitude",
+                                                              "coordinateUncertainty", "deploymentStart",
+                                                              "deploymentEnd"})
+        deps.to_csv(deps_path, index=False)
+        for name in ("media", "observations"):
+            path = folder / f"{name}.csv"
+            if not path.exists():
+                continue
+            table = _read(path)
+            if table.empty or "deploymentID" not in table:
+                continue
+            rows = table["deploymentID"].isin(hidden_ids).to_numpy()
+            if not rows.any():
+                continue
+            if name == "media":
+                if "exifData" in table:
+                    table.loc[rows, "exifData"] = table.loc[rows, "exifData"].map(_exif_kept)
+                if "filePath" in table:
+                    local = rows & table["filePath"].map(_local_file).to_numpy()
+                    table.loc[local, "filePath"] = "media/" + table.loc[local, "mediaID"]
+            _scrub_rows(table, rows, name, coords, keep={"deploymentID", "mediaID", "observationID", "timestamp",
+                                                        "eventStart", "eventEnd", "exifData"})
+            table.to_csv(path, index=False)
+        for extra in folder.glob("*.csv"):  # outages, individuals, the partner's own resources
+            if extra.stem in ("deployments", "media", "observations"):
+                continue
+            table = _read(extra)
+            if not table.empty:
+                _scrub_rows(table, np.ones(len(table), bool), extra.stem, coords, keep=set())
+                table.to_csv(extra, index=False)
+    desc_path = folder / "datapackage.json"
+    if desc_path.exists():
+        desc = json.loads(desc_path.read_text(encoding="utf-8"))
+        glat = pd.to_numeric(deps["latitude"], errors="coerce")
+        glon = pd.to_numeric(deps["longitude"], errors="coerce")
+        desc = _scrub_json(desc, coords)
+        if glat.notna().any():
+            bbox = [float(glon.min()), float(glat.min()), float(glon.max()), float(glat.max())]
+            desc["spatial"] = {"type": "Polygon", "bbox": bbox, "coordinates": [[
+                [bbox[0], bbox[1]], [bbox[2], bbox[1]], [bbox[2], bbox[3]], [bbox[0], bbox[3]], [bbox[0], bbox[1]]]]}
+        desc_path.write_text(json.dumps(desc, ensure_ascii=False, indent=2), encoding="utf-8")
+    return int(hide.sum())
+
+
+def _degree_pattern(coords: np.ndarray) -> str:
+    """A regular expression matching the whole degrees of the coordinates (and their neighbours)."""
+    whole = {int(np.trunc(c + d)) for c in coords for d in (-NEAR_DEG, 0.0, NEAR_DEG)}
+    return r"(?<!\d)(?:" + "|".join(str(abs(w)) for w in sorted(whole)) + r")(?:[.,]\d\d|\s*[°º:\s]\s*\d)"
+
+
+def _scrub_rows(table: pd.DataFrame, rows: np.ndarray, name: str, coords: np.ndarray, keep: set[str]) -> None:
+    for col in _EMPTIED.get(name, ()):
+        if col in table:
+            table.loc[rows, col] = ""
+    if not rows.any() or not coords.size:
+        return
+    # Vectorised first look: only cells holding a hidden station's whole degrees are scrubbed one by one.
+    pattern = _degree_pattern(coords)
+    for col in table.columns:
+        if col in keep:
+            continue
+        values = table.loc[rows, col]
+        hit = values.str.contains(pattern, regex=True).to_numpy()
+        if hit.any():
+            idx = values.index[hit]
+            table.loc[idx, col] = values[hit].map(lambda v: scrub_text(v, coords))
+
+
+def _scrub_json(value, coords: np.ndarray):
+    """A JSON value with coordinates near the given ones removed from strings and numbers alike."""
+    if isinstance(value, dict):
+        return {k: _scrub_json(v, coords) for k, v in value.items()}
+    if isinstance(value, list):
+        out = [_scrub_json(v, coords) for v in value]
+        return [v for v in out if v is not None]
+    if isinstance(value, str):
+        return scrub_text(value, coords)
+    if isinstance(value, float) and _near(value, coords):
+        return None
+    return value
+
+
+def scrub_frame(frame: pd.DataFrame, rows: np.ndarray, coords: np.ndarray, keep: set[str]) -> pd.DataFrame:
+    """A copy of a table whose text cells in `rows` lose numbers near the given coordinates (see `scrub_text`)."""
+    out = frame.copy()
+    if out.empty or not coords.size or not rows.any():
+        return out
+    pattern = _degree_pattern(coords)
+    for col in out.columns:
+        if col in keep or not (out[col].dtype == object or pd.api.types.is_string_dtype(out[col])):
+            continue
+        values = out.loc[rows, col]
+        text = values.where(values.notna(), "").astype(str)
+        hit = text.str.contains(pattern, regex=True).to_numpy(dtype=bool)
+        if hit.any():
+            out.loc[values.index[hit], col] = text[hit].map(lambda v: scrub_text(v, coords))
+    return out

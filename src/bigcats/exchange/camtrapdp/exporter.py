@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 from pyarrow import csv as pa_csv
-from sqlalchemy import Engine, String, select, type_coerce
+from sqlalchemy import Engine, String, func, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from bigcats import __version__
@@ -149,8 +149,13 @@ def _stream_table(engine: Engine, query, path: Path, resource: str, convert, chu
 
 
 def export_package(engine: Engine, out_dir: str | Path, partner: str | None = None, project: str | None = None,
-                   chunksize: int = 50_000, progress: Progress | None = None) -> ExportResult:
-    """Write a Camtrap DP 1.0 package of the chosen data to a folder; returns the row counts."""
+                   chunksize: int = 50_000, progress: Progress | None = None,
+                   only: dict[str, list[str]] | None = None) -> ExportResult:
+    """Write a Camtrap DP 1.0 package of the chosen data to a folder; returns the row counts.
+
+    `only` limits the media and observations to these mediaID / observationID values (of a one-project
+    export), for the exchange's incremental packages; deployments and the rest are always whole.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     scope = _Scope(engine, partner, project)
@@ -220,6 +225,8 @@ def export_package(engine: Engine, out_dir: str | Path, partner: str | None = No
                       Media.file_mediatype, Media.sha256, Media.exif, Media.favorite, Media.comments)
                .join(Deployment, Media.deployment_id == Deployment.id)
                .where(Deployment.project_id.in_(scope.ids)).order_by(Media.id))
+    if only is not None and "media" in only:
+        media_q = media_q.where(Media.source_id.in_(sorted(only["media"])))
     seen = _Seen()
 
     def media_rows(m: pd.DataFrame) -> pd.DataFrame:
@@ -241,20 +248,25 @@ def export_package(engine: Engine, out_dir: str | Path, partner: str | None = No
     result.rows["media"] = _stream_table(engine, media_q, out / "media.csv", "media", media_rows, chunksize,
                                          progress)
 
-    alias = aliased(IndividualAlias)
+    # One code per individual and partner: after a merge an individual holds several of a partner's codes.
+    alias = (select(IndividualAlias.individual_id, IndividualAlias.partner_id,
+                    func.min(IndividualAlias.code).label("code"))
+             .group_by(IndividualAlias.individual_id, IndividualAlias.partner_id).subquery())
     media_alias = aliased(Media)
     obs_cols_db = [_as_text(c) if c.key in ("event_start_utc", "event_end_utc") else c
                    for c in Observation.__table__.c]
     obs_q = (select(*obs_cols_db, Deployment.project_id, Species.scientific_name,
-                    Individual.code.label("ind_code"), alias.code.label("alias_code"),
+                    Individual.code.label("ind_code"), alias.c.code.label("alias_code"),
                     media_alias.source_id.label("media_source"))
              .join(Deployment, Observation.deployment_id == Deployment.id)
              .join(Project, Deployment.project_id == Project.id)
              .outerjoin(Species, Observation.species_id == Species.id)
              .outerjoin(Individual, Observation.individual_id == Individual.id)
-             .outerjoin(alias, (alias.individual_id == Individual.id) & (alias.partner_id == Project.partner_id))
+             .outerjoin(alias, (alias.c.individual_id == Individual.id) & (alias.c.partner_id == Project.partner_id))
              .outerjoin(media_alias, Observation.media_id == media_alias.id)
              .where(Deployment.project_id.in_(scope.ids)).order_by(Observation.id))
+    if only is not None and "observations" in only:
+        obs_q = obs_q.where(Observation.source_id.in_(sorted(only["observations"])))
     def observation_rows(o: pd.DataFrame) -> pd.DataFrame:
         # One partner's export speaks its own codes; a joint export speaks the shared catalogue.
         ind = o["alias_code"] if scope.single_partner else o["ind_code"]

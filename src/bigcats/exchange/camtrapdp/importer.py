@@ -30,6 +30,7 @@ from bigcats.problems import DataError, Problem, ProblemList
 from bigcats.store import load
 from bigcats.store.db import table_counts
 from bigcats.store.models import IntakeBatch
+from bigcats.store.tx import one_transaction
 
 Progress = Callable[[str, int], None]  # (stage, rows done in this step)
 # Every problem is listed (in --json, and in the web's answer) up to this many; past it they are counted and the
@@ -267,37 +268,26 @@ def import_package(engine: Engine, path: str | Path, partner: str, partner_name:
             raise DataError(checker.problems, _what(package, path))
         descriptor = package.descriptor
         result = ImportResult(source or str(path), partner, _project_code(descriptor, Path(path)))
-        before = table_counts(engine)
-        with engine.connect() as conn:
-            sqlite = conn.dialect.name == "sqlite"
-            if sqlite:
-                # Every reference is resolved and checked here; SQLite's per-row FK checks only slow bulk loads.
-                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-                conn.commit()
-            try:
-                with conn.begin():
-                    _write_all(conn, checker, package, descriptor, deployments, outages, partner, partner_name,
-                               country, result)
-                    if checker.problems:
-                        raise DataError(checker.problems, _what(package, path))
-                    after = table_counts(conn)
-                    result.added = {k: after[k] - before.get(k, 0) for k in after
-                                    if k != "intake_batch" and after[k] != before.get(k, 0)}
-                    result.warnings = [w.to_dict() for w in checker.problems.warnings]
-                    if (note := version_note(package)) is not None:
-                        result.notes.append(note)
-                    result.seconds = (datetime.now(timezone.utc).replace(tzinfo=None) - started).total_seconds()
-                    conn.execute(IntakeBatch.__table__.insert().values(
-                        partner_id=load.ensure_partner(conn, partner), source=source or str(Path(path).resolve()),
-                        format=fmt, started_at=started,
-                        finished_at=datetime.now(timezone.utc).replace(tzinfo=None), status="imported",
-                        counts={"rows_read": result.rows_read, "added": result.added},
-                        report={**(report or {}), "import_warnings": result.warnings}))
-            finally:
-                if sqlite:
-                    conn.rollback()
-                    conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-                    conn.commit()
+        # Counted inside the transaction, under the writers' lock: concurrent imports each count their own rows.
+        with one_transaction(engine) as tx, tx.connect() as conn:
+            before = table_counts(conn)
+            _write_all(conn, checker, package, descriptor, deployments, outages, partner, partner_name,
+                       country, result)
+            if checker.problems:
+                raise DataError(checker.problems, _what(package, path))
+            after = table_counts(conn)
+            result.added = {k: after[k] - before.get(k, 0) for k in after
+                            if k != "intake_batch" and after[k] != before.get(k, 0)}
+            result.warnings = [w.to_dict() for w in checker.problems.warnings]
+            if (note := version_note(package)) is not None:
+                result.notes.append(note)
+            result.seconds = (datetime.now(timezone.utc).replace(tzinfo=None) - started).total_seconds()
+            conn.execute(IntakeBatch.__table__.insert().values(
+                partner_id=load.ensure_partner(conn, partner), source=source or str(Path(path).resolve()),
+                format=fmt, started_at=started,
+                finished_at=datetime.now(timezone.utc).replace(tzinfo=None), status="imported",
+                counts={"rows_read": result.rows_read, "added": result.added},
+                report={**(report or {}), "import_warnings": result.warnings}))
         return result
     finally:
         package.close()

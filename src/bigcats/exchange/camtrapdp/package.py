@@ -6,6 +6,7 @@ import codecs
 import csv
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -94,10 +95,16 @@ class Package:
         return list(path) if isinstance(path, list) else [path]
 
     def open_binary(self, rel: str) -> io.BufferedIOBase:
-        """Open a table file of the package as bytes."""
+        """Open a table file of the package as bytes; only files inside the package (see `contained`)."""
+        rel = contained(rel)
         if self.archive is not None:
             return self.archive.open(self.prefix + rel)
-        return open(self.base / rel, "rb")  # noqa: SIM115
+        base = self.base.resolve()
+        target = (base / rel).resolve()  # follows symbolic links: one pointing out of the package is refused too
+        if target != base and base not in target.parents:
+            raise DataError([Problem("path-outside-package", "a resource path must name a file inside the package "
+                                     "(a link leads out of it)", file=rel)], "package")
+        return open(target, "rb")  # noqa: SIM115
 
     def iter_chunks(self, name: str, chunksize: int = 100_000
                     ) -> Iterator[tuple[str, int | np.ndarray, pd.DataFrame]]:
@@ -197,7 +204,7 @@ class Package:
                     row, why = found
                     message = f"cannot read this row: {why}"
                 else:
-                    message = f"cannot parse the CSV after row {row - 1}: {text.splitlines()[0] if text else exc!r}"
+                    message = f"cannot parse the CSV after row {row - 1}: {_safe_parse_error(exc)}"
             raise DataError([Problem(code, message, file=rel, row=row)], "package") from exc
         if ragged and self.problems is None:
             raise DataError([Problem("ragged-row", "a row has a different number of fields than the header",
@@ -286,6 +293,27 @@ def _inline_frame(data: object, name: str) -> pd.DataFrame:
 def _reject(code: str, message: str, file: str, field_name: str | None = None, value: str | None = None,
             row: int | None = None) -> DataError:
     return DataError([Problem(code, message, file=file, row=row, field=field_name, value=value)], "package")
+
+
+def contained(rel: str) -> str:
+    """A resource path checked to stay inside its package: relative, without `..`, not a drive or UNC path.
+
+    Refused paths raise a DataError naming the path only; nothing of any file outside the package is read.
+    """
+    text = str(rel)
+    parts = text.replace("\\", "/").split("/")
+    if (not text or text.startswith(("/", "\\")) or ":" in parts[0] or "\x00" in text
+            or any(p == ".." for p in parts)):
+        raise DataError([Problem("path-outside-package", "a resource path must be a relative path inside the "
+                                 "package (no absolute path, drive or '..')", file=text[:200])], "package")
+    return text
+
+
+def _safe_parse_error(exc: Exception) -> str:
+    """A CSV parser's message without the row text it quotes (which could be any file's content)."""
+    msg = str(exc)
+    msg = re.sub(r"(got \d+ ?\w*)(:.*)$", r"\1", msg, flags=re.S)
+    return msg.split("\n")[0][:160]
 
 
 def open_package(path: str | Path) -> Package:

@@ -75,7 +75,9 @@ def router(get_engine: Callable[..., Engine], identity: NodeIdentity | None = No
             folder = unpack(body, work / "package")
             return await run_in_threadpool(receive, engine, folder, peer, me(engine).node)
         except SyncError as exc:
-            raise HTTPException(status_code=409, detail=str(exc)) from exc
+            # The sender hears what was wrong with its package, not where this server keeps its files.
+            raise HTTPException(status_code=409, detail=str(exc).replace(str(work / "package"), "package")
+                                .replace(str(work), "inbox")) from exc
         finally:
             shutil.rmtree(work, ignore_errors=True)
 

@@ -29,12 +29,20 @@ def local_hashes(folder: Path) -> pd.DataFrame:
         columns=["resource", "row_key", "row_hash"])
 
 
-def base_hashes(engine: Engine, partner: str, project: str) -> pd.DataFrame:
-    """resource, row_key, row_hash of the rows of a project as last received."""
+def base_hashes(engine: Engine, partner: str, project: str, rows: pd.DataFrame | None = None) -> pd.DataFrame:
+    """resource, row_key, row_hash of the rows of a project as last received (only `rows`' keys, if given)."""
     q = select(SyncBase.resource, SyncBase.row_key, SyncBase.row_hash).where(
         SyncBase.partner == partner, SyncBase.project == project)
     with engine.connect() as conn:
-        return pd.DataFrame(conn.execute(q).all(), columns=["resource", "row_key", "row_hash"])
+        if rows is None:
+            return pd.DataFrame(conn.execute(q).all(), columns=["resource", "row_key", "row_hash"])
+        got = []
+        for resource, part in rows.groupby("resource"):
+            keys = part["row_key"].tolist()
+            for i in range(0, len(keys), _CHUNK):
+                got += conn.execute(q.where(SyncBase.resource == resource,
+                                            SyncBase.row_key.in_(keys[i:i + _CHUNK]))).all()
+    return pd.DataFrame(got, columns=["resource", "row_key", "row_hash"])
 
 
 def unchanged_here(found: pd.DataFrame, local: pd.DataFrame, base: pd.DataFrame) -> pd.Series:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+import numpy as np
 import pandas as pd
 
 from bigcats.exchange.sync.changes import KEYS
@@ -31,8 +32,11 @@ def compare(resource: str, incoming: pd.DataFrame, local: pd.DataFrame) -> pd.Da
     hit = differs.any(axis=1).to_numpy()
     if not hit.any():
         return pd.DataFrame(columns=CONFLICT_COLUMNS)
-    both, differs = both[hit].reset_index(drop=True), differs[hit].reset_index(drop=True)
-    fields = [[c for c, d in zip(cols, row, strict=True) if d] for row in differs.to_numpy()]  # conflicts are few
+    both, diff = both[hit].reset_index(drop=True), differs.to_numpy()[hit]
+    inc = both[[f"{c}_in" for c in cols]].to_numpy(dtype=object)
+    loc = both[[f"{c}_local" for c in cols]].to_numpy(dtype=object)
+    where = [np.flatnonzero(row) for row in diff]  # plain lists: an owner's update can touch thousands of rows
+    fields = [[cols[j] for j in w] for w in where]
     special, special_kind = KINDS.get(resource, (set(), ""))
     generic = f"{resource.rstrip('s')}-changed"
     out = pd.DataFrame({
@@ -40,10 +44,8 @@ def compare(resource: str, incoming: pd.DataFrame, local: pd.DataFrame) -> pd.Da
         "row_key": both[key].to_numpy(),
         "kind": [special_kind if special & set(f) else generic for f in fields],
         "fields": fields,
-        "local": [{c: v for c, v in zip(f, both.loc[i, [f"{c}_local" for c in f]], strict=True)}
-                  for i, f in enumerate(fields)],
-        "incoming": [{c: v for c, v in zip(f, both.loc[i, [f"{c}_in" for c in f]], strict=True)}
-                     for i, f in enumerate(fields)],
+        "local": [{cols[j]: loc[i, j] for j in w} for i, w in enumerate(where)],
+        "incoming": [{cols[j]: inc[i, j] for j in w} for i, w in enumerate(where)],
     })
     out["incoming_sha256"] = [hashlib.sha256(json.dumps(v, sort_keys=True).encode()).hexdigest()
                               for v in out["incoming"]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
-from bigcats.web.deps import CallerDep, Conn, StateDep
+from bigcats.web.deps import CallerDep, Conn, StateDep, client_of, cookie_secure
 from bigcats.web.security import SESSION_COOKIE
 from bigcats.web.sessions import set_session_cookies, sign_in, sign_out
 
@@ -22,8 +22,8 @@ class Credentials(BaseModel):
 @router.post("/auth/login")
 def login(body: Credentials, request: Request, response: Response, conn: Conn, state: StateDep) -> dict:
     """Sign in: sets the HttpOnly session cookie and a fresh CSRF cookie."""
-    cookie = sign_in(conn, state.signer, body.username, body.password, request.client.host if request.client else None)
-    set_session_cookies(response, cookie, state.signer, request.url.scheme == "https")
+    cookie = sign_in(conn, state.signer, body.username, body.password, client_of(request, state))
+    set_session_cookies(response, cookie, state.signer, cookie_secure(request, state))
     return {"signedIn": True, "username": body.username.strip()}
 
 
@@ -31,7 +31,7 @@ def login(body: Credentials, request: Request, response: Response, conn: Conn, s
 def logout(request: Request, response: Response, conn: Conn, state: StateDep) -> dict:
     """Sign out: the session ends on the server and the cookie is cleared."""
     sign_out(conn, state.signer, request.cookies.get(SESSION_COOKIE))
-    set_session_cookies(response, None, state.signer, request.url.scheme == "https")
+    set_session_cookies(response, None, state.signer, cookie_secure(request, state))
     return {"signedIn": False}
 
 

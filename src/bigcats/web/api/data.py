@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy import inspect
 
 from bigcats.web import downloads, queries
+from bigcats.web.media_store import media_file_for
 from bigcats.web.api.common import geojson, records
 from bigcats.web.audit import log_event, log_exact
 from bigcats.web.deps import CallerDep, Conn, LangDep, ScopeDep, SensitiveDep, StateDep, UserDep
@@ -124,27 +125,37 @@ def individual_track(individual_id: int, request: Request, conn: Conn, scope: Sc
 
 
 @router.get("/media/{media_id}")
-def media(media_id: int, conn: Conn, scope: ScopeDep, frame: int | None = None) -> Response:
-    """A photo the caller may see, re-encoded without its metadata (EXIF can hold a GPS position); for a video,
-    one frame (`?frame=N`, default the middle one) with headers X-Frame and X-Frames to step through it."""
-    from PIL import Image
+def media(media_id: int, conn: Conn, scope: ScopeDep, state: StateDep, frame: int | None = None) -> Response:
+    """A photo the caller may see, from the server's media store only, re-encoded without its metadata (EXIF can
+    hold a GPS position); for a video, one frame (`?frame=N`, default the middle one) with headers X-Frame and
+    X-Frames to step through it.
+
+    One answer (404) for a photo that is not visible, not in the media store, missing or undecodable, so that
+    nobody can probe which files exist on the server.
+    """
+    from PIL import Image, UnidentifiedImageError
 
     from bigcats.intake.video import is_video, video_frame
 
-    path = Path(queries.media_file(conn, scope, media_id))
-    if not path.is_file():
-        raise WebError(f"media {media_id}: the file is not on this server", status=404)
+    not_here = WebError(f"media {media_id}: no photo of it on this server that you may see", status=404)
+    row = queries.media_file(conn, scope, media_id)
+    path = media_file_for(state.media_root, row[1], row[0]) if row is not None else None
+    if path is None:
+        raise not_here
     buffer = io.BytesIO()
     if is_video(path):
         try:
             img, index, total = video_frame(path, frame)
         except Exception:  # noqa: BLE001 - PyAV raises many kinds for broken files
-            raise WebError(f"media {media_id}: the video cannot be decoded", status=422) from None
+            raise not_here from None
         img.convert("RGB").save(buffer, "JPEG", quality=85)
         return Response(buffer.getvalue(), media_type="image/jpeg",
                         headers={"X-Frame": str(index), "X-Frames": str(total)})
-    with Image.open(path) as img:
-        img.convert("RGB").save(buffer, "JPEG", quality=85)
+    try:
+        with Image.open(path) as img:
+            img.convert("RGB").save(buffer, "JPEG", quality=85)
+    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as exc:
+        raise not_here from exc
     return Response(buffer.getvalue(), media_type="image/jpeg")
 
 
