@@ -1,7 +1,7 @@
 """Exchange: nonces of signed requests, the store's change marks (triggers on updates), conflict resolutions
 
 Revision ID: 0009
-Revises: 0011
+Revises: 0008
 """
 
 import sqlalchemy as sa
