@@ -137,3 +137,36 @@ def test_buffer_follows_sigma_hat_and_partial_days_agree(sim_frames):
     assert frac.value("sigma") == pytest.approx(fit.value("sigma"), rel=0.02)
     ratio = frac.density()["estimate"] / fit.density()["estimate"]
     assert ratio == pytest.approx(frac.n / fit.n, rel=0.02)
+
+
+def test_years_fitted_together_share_detection(sim_frames):
+    from bigcats.population.from_store import fit_species_sessions, n_by_side, split_sessions
+
+    shift = pd.Timedelta(days=371)  # whole weeks and no 29 February: the same local days a year on
+
+    def later(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+        out = frame.copy()
+        out["deploymentID"] = out["deploymentID"].astype(str) + "-next"
+        for c in cols:
+            out[c] = out[c] + shift
+        return out
+
+    deps, out, obs = sim_frames.deployments, sim_frames.outages, sim_frames.observations
+    two = SurveyFrames(pd.concat([deps, later(deps, ["deploymentStart", "deploymentEnd"])], ignore_index=True),
+                       pd.concat([out, later(out, ["start", "end"])], ignore_index=True),
+                       pd.concat([obs, later(obs, ["timestamp"])], ignore_index=True))
+    assert list(split_sessions(two)) == ["2024", "2025"]
+    inputs, fit = fit_species_sessions(two, TIGER, buffer=24_000)
+    single, alone = fit_species(sim_frames, TIGER, buffer=24_000)
+    est = fit.estimates.set_index("parameter")
+    # The same survey twice: each year's D is the one-year D, detection is shared, the log-likelihood doubles.
+    for year in ("2024", "2025"):
+        assert est.loc[f"D[{year}]", "estimate"] == pytest.approx(alone.value("D"), rel=1e-4)
+    assert est.loc["D ratio 2025/2024", "estimate"] == pytest.approx(1.0, abs=1e-6)
+    assert est.loc["sigma", "estimate"] == pytest.approx(alone.value("sigma"), rel=1e-4)
+    assert fit.loglik == pytest.approx(2 * alone.loglik, rel=1e-6)
+    sides = n_by_side(fit, inputs["2025"].mask_side, "2025")
+    assert sides.loc[sides["area"] == "whole", "E.N"].iloc[0] == pytest.approx(
+        est.loc["D[2025]", "estimate"] * inputs["2025"].mask.area_ha, rel=1e-6)
+    with pytest.raises(PopulationError, match="only one session"):
+        fit_species_sessions(sim_frames, TIGER, buffer=24_000)

@@ -69,15 +69,26 @@ def density(
     species: SpeciesOpt = None,
     country: CountryOpt = None,
     partner: PartnerOpt = None,
-    detector: Annotated[str, typer.Option("--detector", help="multi, proximity or count (files).")] = "proximity",
+    detector: Annotated[str | None, typer.Option("--detector", help="multi, proximity or count (files; default multi as secr's read.capthist; database: proximity).")] = None,
     buffer: Annotated[float | None, typer.Option("--buffer", help="Mask buffer around the detectors, metres (files: 100; database: 4 sigma-hat).")] = None,
     spacing: Annotated[float | None, typer.Option("--spacing", help="Mask spacing, metres (database; default buffer/8).")] = None,
-    detectfn: Annotated[str | None, typer.Option("--detectfn", help="HN, HHN or EX (files: HN; database: HHN).")] = None,
+    detectfn: Annotated[str | None, typer.Option("--detectfn", help="HN, HHN or EX, or secr's codes 0, 14, 2 (files: HN; database: HHN).")] = None,
     cl: Annotated[bool, typer.Option("--cl", help="Conditional likelihood; density derived as secr's derived().")] = False,
     binomial: Annotated[bool, typer.Option("--binomial", help="Binomial rather than Poisson n (full likelihood).")] = False,
     fmt: Annotated[str | None, typer.Option("--format", help="Capture file layout trapID or XY (default: detect).")] = None,
     nx: Annotated[int, typer.Option("--nx", help="Mask cells across (secr's nx; files).")] = 64,
     covariate: Annotated[str | None, typer.Option("--covariate", help="Individual class covariate on g0 and sigma (needs --cl).")] = None,
+    mask: Annotated[Path | None, typer.Option("--mask", help="secr mask file (x y [covariates]; spacing derived as read.mask). Database: needs --crs.")] = None,
+    habitat: Annotated[Path | None, typer.Option("--habitat", help="Habitat polygons (GeoPackage, shapefile, GeoJSON) that clip the mask.")] = None,
+    crs: Annotated[str | None, typer.Option("--crs", help="Projected CRS of --mask points for the database (e.g. EPSG:32652).")] = None,
+    usage_counts: Annotated[bool, typer.Option("--usage-counts", help="Usage in the detector file is effort (e.g. camera-days '344'), not 0/1 digits: secr's binary.usage = FALSE.")] = False,
+    density_model: Annotated[str, typer.Option("--density", help="Density model: ~1, ~session, ~Session (trend), or mask covariates, e.g. '~side' (full likelihood).")] = "~1",
+    mixture: Annotated[bool, typer.Option("--h2", help="Two-class finite mixture on g0 and sigma (secr's h2).")] = False,
+    fastproximity: Annotated[bool, typer.Option("--fastproximity/--no-fastproximity", help="secr's fastproximity: collapse occasions (binomial size = usage). Off: Bernoulli per occasion, Pr 1-(1-g)^usage.")] = True,
+    separate: Annotated[bool, typer.Option("--separate", help="Fit each session alone (default: together, as secr.fit).")] = False,
+    compare: Annotated[bool, typer.Option("--compare", help="Also fit HN, HHN, EX with and without h2 and rank them by AICc (files).")] = False,
+    secr_script: Annotated[Path | None, typer.Option("--secr-script", help="Write an R script and its input files that refit this model in secr.")] = None,
+    sessions_period: Annotated[str | None, typer.Option("--sessions", help="Database: fit sessions together, split by deployment start ('Y' years, 'Q' quarters); shared detection, D per session unless --density says otherwise.")] = None,
     partial_days: Annotated[bool, typer.Option("--partial-days", help="Count days of partial camera effort as fractions (database; default: full days only).")] = False,
     joint: Annotated[bool, typer.Option("--joint", help="Also fit each country alone and compare the sum with the joint N (database).")] = False,
     db: DbOption = None,
@@ -85,27 +96,35 @@ def density(
 ) -> None:
     """Fit spatially explicit capture-recapture (secr's secr.fit) and report density per ha and per 100 km².
 
-    With --captures and --traps it reads secr's files; otherwise it takes the identified individuals of --species
-    from the database, camera stations as proximity detectors and local days as occasions, on a mask of land
-    around the stations, and adds expected N in each country's part.
+    With --captures and --traps it reads secr's files with secr's defaults; otherwise it takes the identified
+    individuals of --species from the database, camera stations as proximity detectors and local days as
+    occasions, on a mask of land around the stations, and adds expected N in each country's part.
     """
+    from bigcats.population.density_files import density_from_files
     from bigcats.population.errors import PopulationError
 
     try:
         if captures is None and traps is None:
+            if usage_counts or compare or separate or fmt:
+                raise PopulationError("--usage-counts, --compare, --separate and --format apply to secr files (--captures, --traps)")
             results = {"1": _density_from_db(db, species, country, partner, buffer, spacing, detectfn or "HHN", cl,
-                                             binomial, partial_days, joint, covariate)}
+                                             binomial, partial_days, joint, covariate, detector, mask, habitat, crs,
+                                             density_model, mixture, fastproximity, secr_script, sessions_period)}
         elif captures is None or traps is None:
             raise PopulationError("give both --captures and --traps (secr files), or neither to read the database")
         else:
-            results = _density_from_files(captures, traps, detector, 100.0 if buffer is None else buffer,
-                                          detectfn or "HN", cl, binomial, fmt, nx, covariate)
+            results = density_from_files(
+                captures, traps, detector=detector or "multi", buffer=100.0 if buffer is None else buffer, nx=nx,
+                detectfn=detectfn or "HN", likelihood="conditional" if cl else "full",
+                distribution="binomial" if binomial else "poisson", fmt=fmt, covariate=covariate, mask=mask,
+                habitat=habitat, binary_usage=not usage_counts, density=density_model, mixture="h2" if mixture else None,
+                fastproximity=fastproximity, separate=separate, secr_script=secr_script, compare=compare)
     except PopulationError as exc:
         fail(str(exc))
         return
     result = next(iter(results.values())) if len(results) == 1 else {"sessions": results}
     first = next(iter(results.values()))
-    table = Table(title=f"SCR density ({first['detector']}, {first['detectfn']}, {'CL' if cl else 'full'})"
+    table = Table(title=f"SCR density ({first['detector']}, {first['detectfn']}, {'CL' if cl else 'full'}; {first['model']})"
                         + (f": {species}" if species and captures is None else ""))
     for col in ("session", "parameter", "estimate", "SE", "lcl", "ucl"):
         table.add_column(col)
@@ -113,8 +132,9 @@ def density(
         for row in out["estimates"]:
             # Class parameters are named like sigma[female]: escaped, or rich reads the brackets as markup.
             table.add_row(name, escape(row["parameter"]), f"{row['estimate']:.5g}", f"{row['SE']:.4g}", f"{row['lcl']:.4g}", f"{row['ucl']:.4g}")
-        d = out["density_per_100km2"]
-        table.add_row(name, "D per 100 km²", f"{d['estimate']:.4g}", f"{d['SE']:.4g}", f"{d['lcl']:.4g}", f"{d['ucl']:.4g}")
+        by_session = out.get("density_per_100km2_by_session") or {"": out["density_per_100km2"]}
+        for ses, d in by_session.items():
+            table.add_row(name, escape(f"D per 100 km² {ses}".strip()), f"{d['estimate']:.4g}", f"{d['SE']:.4g}", f"{d['lcl']:.4g}", f"{d['ucl']:.4g}")
         for area in out.get("areas", []):
             table.add_row(name, f"E(N) {area['area']} ({area['area_km2']:.0f} km²)", f"{area['E.N']:.4g}",
                           f"{area['E.N.SE']:.4g}", f"{area['E.N.lcl']:.4g}", f"{area['E.N.ucl']:.4g}")
@@ -122,42 +142,96 @@ def density(
         if jv:
             table.add_row(name, "sum of country-only N", f"{jv['sum_of_countries_N']:.4g}", "", "", "")
         table.add_row(name, "-LL / AIC", f"{out['negloglik']:.5f}", f"{out['AIC']:.3f}", "", "")
+        for row in out.get("aic_table", []):
+            table.add_row(name, escape(f"AICc rank: {row['name']}"), f"{row['AICc']:.3f}", f"d {row['dAICc']:.2f}",
+                          f"w {row['AICcwt']:.3f}", "")
+        for w in out.get("warnings", []):
+            table.add_row(name, "warning", escape(w), "", "", "")
     emit(result, as_json, human=table)
-
-
-def _density_from_files(captures: Path, traps: Path, detector: str, buffer: float, detectfn: str, cl: bool,
-                        binomial: bool, fmt: str | None, nx: int, covariate: str | None) -> dict:
-    from bigcats.population.mask import make_mask
-    from bigcats.population.scr import fit_scr, region_n
-    from bigcats.population.secr_io import read_capthist
-
-    sessions = read_capthist(captures, traps, detector=detector, fmt=fmt)
-    results = {}
-    for name, ch in sessions.items():
-        mask = make_mask(ch.xy, buffer, nx=nx)
-        fit = fit_scr(ch, mask, detectfn=detectfn, likelihood="conditional" if cl else "full",
-                      distribution="binomial" if binomial else "poisson", covariate=covariate)
-        out = fit.to_dict()
-        whole = region_n(fit, [True] * len(mask))
-        out["N_mask"] = {k: whole[k] for k in ("area_ha", "E.N", "E.N.SE", "E.N.lcl", "E.N.ucl", "R.N", "R.N.SE")}
-        results[name] = out
-    return results
 
 
 def _density_from_db(db: str | None, species: str | None, country: str | None, partner: str | None,
                      buffer: float | None, spacing: float | None, detectfn: str, cl: bool, binomial: bool,
-                     partial_days: bool, joint: bool, covariate: str | None) -> dict:
+                     partial_days: bool, joint: bool, covariate: str | None, detector: str | None = None,
+                     mask: Path | None = None, habitat: Path | None = None, crs: str | None = None,
+                     density_model: str = "~1", mixture: bool = False, fastproximity: bool = True,
+                     secr_script: Path | None = None, sessions_period: str | None = None) -> dict:
     from bigcats.population.errors import PopulationError
+    from bigcats.population.secr_io import write_secr_script
     from bigcats.survey import estimate_density
 
     if not species:
         raise PopulationError("give --species (e.g. 'Panthera tigris altaica' or 'Amur tiger') to fit from the "
                               "database, or --captures and --traps for secr files")
+    if detector not in (None, "proximity"):
+        raise PopulationError(f"camera stations from the database are proximity detectors; --detector {detector} "
+                              "applies to secr files")
+    extra = _store_mask_and_habitat(mask, habitat, crs)
     frames, name = _db_frames(db, species, country, partner)
+    if sessions_period is not None:
+        return _sessions_from_db(frames, name, country, partner, buffer, spacing, detectfn, cl, binomial,
+                                 partial_days, covariate, habitat, crs, density_model, mixture, fastproximity,
+                                 secr_script, sessions_period, mask, joint)
+    if joint and (mixture or density_model.replace(" ", "") not in ("~1", "D~1")):
+        raise PopulationError("--joint compares models without covariates, mixtures or density models")
+    options = {**extra, "density": density_model, "mixture": "h2" if mixture else None,
+               **({"fastproximity": False} if not fastproximity else {})}
     est = estimate_density(frames, name, detectfn=detectfn, buffer=buffer, spacing=spacing,
                            full_days_only=not partial_days, likelihood="conditional" if cl else "full",
-                           distribution="binomial" if binomial else "poisson", covariate=covariate, joint=joint)
-    return {**est.to_dict(), "selection": {"country": country, "partner": partner}}
+                           distribution="binomial" if binomial else "poisson", covariate=covariate, joint=joint,
+                           **options)
+    out = {**est.to_dict(), "selection": {"country": country, "partner": partner}}
+    if secr_script is not None:
+        out["secr_script"] = [str(p) for p in write_secr_script(secr_script, est.fit)]
+    return out
+
+
+def _sessions_from_db(frames, species: str, country: str | None, partner: str | None, buffer: float | None,
+                      spacing: float | None, detectfn: str, cl: bool, binomial: bool, partial_days: bool,
+                      covariate: str | None, habitat: Path | None, crs: str | None, density_model: str,
+                      mixture: bool, fastproximity: bool, secr_script: Path | None, period: str,
+                      mask: Path | None, joint: bool) -> dict:
+    from bigcats.population.errors import PopulationError
+    from bigcats.population.from_store import fit_species_sessions, n_by_side
+    from bigcats.population.secr_io import write_secr_script
+
+    if mask is not None or joint:
+        raise PopulationError("--sessions builds one mask per session: leave out --mask and --joint")
+    inputs, fit = fit_species_sessions(
+        frames, species, period=period, buffer=buffer, spacing=spacing, detectfn=detectfn, crs=crs,
+        full_days_only=not partial_days, habitat=habitat,
+        density=("~1" if cl else "~session") if density_model.replace(" ", "") in ("~1", "D~1") else density_model,
+        likelihood="conditional" if cl else "full", distribution="binomial" if binomial else "poisson",
+        covariate=covariate, mixture="h2" if mixture else None, **({"fastproximity": False} if not fastproximity else {}))
+    areas = []
+    for name, inp in inputs.items():
+        for row in n_by_side(fit, inp.mask_side, name).to_dict(orient="records"):
+            areas.append({**row, "area": f"{name} {row['area']}"})
+    out = {"species": species, "selection": {"country": country, "partner": partner}, **fit.to_dict(),
+           "data": {k: v.summary() for k, v in inputs.items()}, "areas": areas}
+    if secr_script is not None:
+        out["secr_script"] = [str(p) for p in write_secr_script(secr_script, fit)]
+    return out
+
+
+def _store_mask_and_habitat(mask: Path | None, habitat: Path | None, crs: str | None) -> dict:
+    """fit_species arguments for a mask file (in --crs) and habitat polygons (reprojected to that CRS)."""
+    from bigcats.population.errors import PopulationError
+    from bigcats.population.mask import read_habitat
+    from bigcats.population.secr_io import read_mask
+
+    out: dict = {}
+    if mask is not None:
+        if crs is None:
+            raise PopulationError("--mask with the database needs --crs, the projected CRS of the mask's x and y "
+                                  "(e.g. EPSG:32652), so the camera stations are projected to match")
+        out["mask"], out["crs"] = read_mask(mask), crs
+    if habitat is not None:
+        # A path: read once the stations' CRS is known, and reprojected to it.
+        out["habitat"] = habitat if crs is None else read_habitat(habitat, crs)
+        if crs is not None:
+            out["crs"] = crs
+    return out
 
 
 @app.command("movement")

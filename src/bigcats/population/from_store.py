@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
+from scipy.spatial import cKDTree
 
 from bigcats.population.capthist import CaptureHistory, make_capthist
 from bigcats.population.errors import PopulationError, listed
@@ -187,10 +188,19 @@ def _sex_of(obs: pd.DataFrame, species: str) -> pd.DataFrame | None:
 def build_scr_inputs(
     frames, species: str, buffer: float | None = None, spacing: float | None = None,
     crs: pyproj.CRS | str | None = None, countries: dict[str, shapely.Geometry] | None = None,
-    habitat: shapely.Geometry | None = None, full_days_only: bool = True,
+    habitat: shapely.Geometry | str | Path | None = None, full_days_only: bool = True, mask: Mask | None = None,
 ) -> SCRInputs:
-    """SCR inputs of one species from survey frames; habitat defaults to all land in the country outlines."""
+    """SCR inputs of one species from survey frames; habitat defaults to all land in the country outlines.
+
+    A given `mask` (points in `crs`, e.g. read from secr's mask file) replaces the buffer mask, clipped to the
+    habitat when that is given too. Every mask point carries covariates `side` (its country) and `border_km`
+    (distance to the nearest other country) for density models such as D~side.
+    """
     all_stations, crs, warnings = station_layout(frames.deployments, crs)
+    if isinstance(habitat, (str, Path)):
+        from bigcats.population.mask import read_habitat
+
+        habitat = read_habitat(habitat, crs.to_string())
     stations = all_stations
     caps, usage, not_working, partial = _usage_and_captures(frames, species, full_days_only)
     if not_working:
@@ -211,7 +221,13 @@ def build_scr_inputs(
         countries = {k: g for k, g in countries.items() if shapely.intersects(g, shapely.buffer(box, 200_000))}
     if habitat is None:
         habitat = shapely.union_all(list(countries.values()))
-    if buffer is None:
+    if mask is not None:
+        from bigcats.population.mask import clip_mask
+
+        if habitat is not None:
+            mask = clip_mask(mask, habitat)
+        buffer = float(cKDTree(ch.xy).query(mask.xy)[0].max())
+    elif buffer is None:
         sig = _rpsv(ch)
         if not np.isfinite(sig) or sig <= 0:
             raise PopulationError(f"{species}: no animal was seen at two stations, so there is no scale for the "
@@ -219,9 +235,11 @@ def build_scr_inputs(
         buffer = 4.0 * sig
     if not buffer > 0:
         raise PopulationError(f"mask buffer must be positive metres, got {buffer}")
-    spacing = spacing or buffer * SPACING_PER_BUFFER
-    mask = make_mask(ch.xy, buffer, spacing=spacing, habitat=habitat)
+    if mask is None:
+        spacing = spacing or buffer * SPACING_PER_BUFFER
+        mask = make_mask(ch.xy, buffer, spacing=spacing, habitat=habitat)
     mask_side = side_of(mask.xy[:, 0], mask.xy[:, 1], countries).astype(str)
+    mask = Mask(mask.xy, mask.spacing, _side_covariates(mask, mask_side, countries))
     trap_side = stations["country"].fillna("").astype(str).to_numpy()
     blank = trap_side == ""
     if blank.any():
@@ -237,6 +255,22 @@ def build_scr_inputs(
     det = identified_detections(frames, species, stations=all_stations)
     return SCRInputs(species, ch, mask, float(buffer), crs, stations, trap_side, mask_side, countries, det,
                      not_working, partial, warnings)
+
+
+def _side_covariates(mask: Mask, mask_side: np.ndarray, countries: dict[str, shapely.Geometry]) -> pd.DataFrame:
+    """The mask's own covariates plus side (country) and border_km (distance to the nearest other country)."""
+    frame = mask.covariates.copy() if mask.covariates is not None else pd.DataFrame(index=range(len(mask)))
+    frame["side"] = mask_side
+    border = np.full(len(mask), np.nan)
+    pts = shapely.points(mask.xy)
+    for side in set(mask_side):
+        others = [g for k, g in countries.items() if k != side]
+        if not others:
+            continue
+        here = mask_side == side
+        border[here] = shapely.distance(shapely.union_all(others), pts[here]) / 1000.0
+    frame["border_km"] = np.nan_to_num(border, nan=0.0)
+    return frame
 
 
 def identified_detections(
@@ -274,32 +308,36 @@ def identified_detections(
 def fit_species(
     frames, species: str, buffer: float | None = None, spacing: float | None = None, detectfn: str = "HHN",
     crs: pyproj.CRS | str | None = None, countries: dict[str, shapely.Geometry] | None = None,
-    full_days_only: bool = True, max_refits: int = 2, **fit_kwargs,
+    full_days_only: bool = True, max_refits: int = 2, habitat: shapely.Geometry | str | Path | None = None,
+    mask: Mask | None = None, **fit_kwargs,
 ) -> tuple[SCRInputs, SCRFit]:
     """Build the inputs and fit SCR; with no buffer given, refit on a mask of 4 sigma-hat until the buffer suits."""
-    inputs = build_scr_inputs(frames, species, buffer, spacing, crs, countries, full_days_only=full_days_only)
+    if not full_days_only:
+        # Fractional days are exact only as Bernoulli occasions; secr's collapse would truncate them.
+        fit_kwargs.setdefault("fastproximity", False)
+    inputs = build_scr_inputs(frames, species, buffer, spacing, crs, countries, habitat, full_days_only, mask)
     fit = fit_scr(inputs.capthist, inputs.mask, detectfn=detectfn, **fit_kwargs)
-    for _ in range(max_refits if buffer is None else 0):
+    for _ in range(max_refits if buffer is None and mask is None else 0):
         est = fit.estimates
         # With a sex covariate there is a sigma per class: the wider-ranging one sets the buffer.
         sigma = float(est.loc[est["parameter"].str.startswith("sigma"), "estimate"].max())
         # secr's rule of thumb: 3-5 sigma buffers leave density unbiased; outside that, rebuild at 4 sigma.
         if 3.5 * sigma <= inputs.buffer_m <= 5.0 * sigma:
             break
-        inputs = build_scr_inputs(frames, species, 4.0 * sigma, spacing, crs, inputs.countries,
-                                  full_days_only=full_days_only)
+        inputs = build_scr_inputs(frames, species, 4.0 * sigma, spacing, inputs.crs, inputs.countries, habitat,
+                                  full_days_only)
         fit = fit_scr(inputs.capthist, inputs.mask, detectfn=detectfn, **fit_kwargs)
     return inputs, fit
 
 
-def n_by_side(fit: SCRFit, mask_side: np.ndarray) -> pd.DataFrame:
-    """Expected and realised N in the whole mask and in each country's part of it (secr's region.N)."""
+def n_by_side(fit: SCRFit, mask_side: np.ndarray, session: str | None = None) -> pd.DataFrame:
+    """Expected and realised N in the whole mask and in each country's part of it (secr's region.N), one session."""
     mask_side = np.asarray(mask_side).astype(str)
     parts = [("whole", np.ones(len(mask_side), bool))]
     parts += [(side, mask_side == side) for side in sorted(set(mask_side) - {""})]
     rows = []
     for name, keep in parts:
-        r = region_n(fit, keep)
+        r = region_n(fit, keep, session)
         rows.append({"area": name, "area_km2": r["area_km2"], "E.N": r["E.N"], "E.N.SE": r["E.N.SE"],
                      "E.N.lcl": r["E.N.lcl"], "E.N.ucl": r["E.N.ucl"], "R.N": r["R.N"], "R.N.SE": r["R.N.SE"],
                      "detected_centred_here": r["detected_in_region"]})
@@ -313,3 +351,61 @@ def report_rows(fit: SCRFit, inputs: SCRInputs) -> list[dict]:
     return [{"region": "all" if r["area"] == "whole" else r["area"], "density": d["estimate"],
              "densityLower": d["lcl"], "densityUpper": d["ucl"], "N": r["E.N"], "NLower": r["E.N.lcl"],
              "NUpper": r["E.N.ucl"], "method": "SCR"} for r in table.to_dict(orient="records")]
+
+
+def split_sessions(frames, period: str = "Y") -> dict[str, object]:
+    """Survey frames per session: deployments by the period (pandas alias: 'Y' years, 'Q' quarters) of their start,
+    with their outages and observations."""
+    from dataclasses import replace
+
+    deps = frames.deployments
+    if deps.empty:
+        raise PopulationError("no deployments to split into sessions")
+    try:
+        label = pd.to_datetime(deps["deploymentStart"], utc=True).dt.tz_localize(None).dt.to_period(period).astype(str)
+    except (ValueError, TypeError) as exc:
+        raise PopulationError(f"session period {period!r}: {exc} (use a pandas period such as 'Y' or 'Q')") from None
+    out = {}
+    for name in sorted(label.unique()):
+        ids = set(deps.loc[(label == name).to_numpy(), "deploymentID"])
+        keep = lambda f: f if f is None or f.empty else f[f["deploymentID"].isin(ids)]  # noqa: E731
+        out[name] = replace(frames, deployments=deps[deps["deploymentID"].isin(ids)], outages=keep(frames.outages),
+                            observations=keep(frames.observations))
+    return out
+
+
+def fit_species_sessions(
+    frames, species: str, period: str = "Y", buffer: float | None = None, spacing: float | None = None,
+    detectfn: str = "HHN", crs: pyproj.CRS | str | None = None, full_days_only: bool = True,
+    habitat: shapely.Geometry | str | Path | None = None, density: str = "~session", **fit_kwargs,
+) -> tuple[dict[str, SCRInputs], SCRFit]:
+    """Sessions (years by default) of one species fitted together: shared detection, density per session.
+
+    Each session's inputs are built as for one survey, all in one CRS; with no buffer, 4 sigma-hat of a first
+    fit sets one buffer for every session's mask.
+    """
+    parts = split_sessions(frames, period)
+    if len(parts) < 2:
+        raise PopulationError(f"only one session ({next(iter(parts))}) in this selection: fit it alone, or choose a "
+                              "shorter period")
+    if not full_days_only:
+        fit_kwargs.setdefault("fastproximity", False)
+    first_crs = crs or station_layout(frames.deployments)[1]
+    inputs: dict[str, SCRInputs] = {}
+    for name, part in parts.items():
+        try:
+            inputs[name] = build_scr_inputs(part, species, buffer, spacing, first_crs, None, habitat, full_days_only)
+        except PopulationError as exc:
+            raise PopulationError(f"session {name}: {exc}") from None
+    if buffer is None:
+        # One buffer for all sessions, from sigma-hat of the joint fit on the provisional masks.
+        fit = fit_scr({k: v.capthist for k, v in inputs.items()}, {k: v.mask for k, v in inputs.items()},
+                      detectfn=detectfn, **fit_kwargs)
+        sigma = float(fit.estimates.loc[fit.estimates["parameter"].str.startswith("sigma"), "estimate"].max())
+        inputs = {k: build_scr_inputs(parts[k], species, 4.0 * sigma, spacing, first_crs, v.countries, habitat,
+                                      full_days_only) for k, v in inputs.items()}
+    for k, v in inputs.items():
+        v.capthist.session = k
+    fit = fit_scr({k: v.capthist for k, v in inputs.items()}, {k: v.mask for k, v in inputs.items()},
+                  detectfn=detectfn, density=density, **fit_kwargs)
+    return inputs, fit

@@ -8,8 +8,10 @@ metres) then remove sea, towns and other non-habitat; the mask spans both countr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
@@ -22,6 +24,7 @@ class Mask:
 
     xy: np.ndarray
     spacing: float
+    covariates: pd.DataFrame | None = None  # one row per point (habitat class, side of the border, distance...)
 
     @property
     def cell_area_ha(self) -> float:
@@ -38,7 +41,9 @@ class Mask:
 
     def subset(self, keep: np.ndarray) -> Mask:
         """The mask restricted to some points."""
-        return Mask(self.xy[np.asarray(keep, bool)], self.spacing)
+        keep = np.asarray(keep, bool)
+        cov = None if self.covariates is None else self.covariates.loc[keep].reset_index(drop=True)
+        return Mask(self.xy[keep], self.spacing, cov)
 
 
 def make_mask(
@@ -84,3 +89,55 @@ def check_mask(mask: Mask, traps_xy: np.ndarray, trap_ids: np.ndarray | None = N
 def points_in(mask: Mask, region: shapely.Geometry) -> np.ndarray:
     """Which mask points lie in a region polygon (same projected CRS)."""
     return shapely.contains_xy(region, mask.xy[:, 0], mask.xy[:, 1])
+
+
+def read_habitat(path: str | Path, crs: str | None = None) -> shapely.Geometry:
+    """Habitat polygons from a GeoPackage, shapefile or GeoJSON, unioned, in `crs` (projected metres) when given.
+
+    A layer without a CRS is taken to be in the mask's coordinates already; with one, `crs` is required so that the
+    polygons and the mask points meet in the same metres.
+    """
+    import geopandas as gpd
+
+    path = Path(path)
+    if not path.exists():
+        raise PopulationError(f"habitat {path}: no such file")
+    try:
+        frame = gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises its own errors for unreadable files: all are the user's file
+        raise PopulationError(f"habitat {path}: cannot read polygons: {exc}") from None
+    frame = frame[frame.geometry.notna() & frame.geom_type.isin(["Polygon", "MultiPolygon"])]
+    if frame.empty:
+        raise PopulationError(f"habitat {path}: no polygons in the layer")
+    if frame.crs is not None and crs is not None:
+        frame = frame.to_crs(crs)
+    elif frame.crs is not None and frame.crs.is_geographic:
+        raise PopulationError(f"habitat {path}: polygons are in longitude/latitude ({frame.crs.name}); the mask is in "
+                              "projected metres — reproject the layer, or fit from the store, which projects both")
+    geom = shapely.union_all(frame.geometry.make_valid().to_numpy())
+    if geom.is_empty:
+        raise PopulationError(f"habitat {path}: the polygons are empty")
+    return geom
+
+
+def clip_mask(mask: Mask, habitat: shapely.Geometry | None = None, nonhabitat: shapely.Geometry | None = None) -> Mask:
+    """The mask points inside `habitat` and outside `nonhabitat` (same projected coordinates)."""
+    keep = np.ones(len(mask), bool)
+    if habitat is not None:
+        keep &= shapely.contains_xy(habitat, mask.xy[:, 0], mask.xy[:, 1])
+    if nonhabitat is not None:
+        keep &= ~shapely.contains_xy(nonhabitat, mask.xy[:, 0], mask.xy[:, 1])
+    if not keep.any():
+        raise PopulationError("mask: no point lies in the habitat polygons — check that they cover the survey and "
+                              "share its coordinate system")
+    return mask.subset(keep)
+
+
+def mask_spacing(xy: np.ndarray) -> float:
+    """secr's read.mask spacing: the median over points of the distance to the nearest other point."""
+    dist, _ = cKDTree(xy).query(xy, k=min(len(xy), 8))
+    pos = np.where(dist > 0, dist, np.inf).min(1)
+    pos = pos[np.isfinite(pos)]
+    if not len(pos):
+        raise PopulationError("mask: all points coincide, so no spacing can be derived — give the spacing")
+    return float(np.median(pos))

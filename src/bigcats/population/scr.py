@@ -14,6 +14,10 @@ are per hectare inside (as secr prints them) and per 100 km² in reports.
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import ctypes.util
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,20 +52,61 @@ class _Prepared:
     logmultinom: float
     unit_usage: bool
     entries: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None  # proximity with fractional usage
+    count_hazard: bool = False  # count data: secr's Poisson mean is the hazard -log(1 - g) (HN, EX)
 
 
-def _logmultinom(ch: CaptureHistory, groups: np.ndarray) -> float:
-    """log of n! / prod(n_w!) over distinct capture histories, within groups, as secr's logmultinom()."""
-    key = pd.DataFrame({"a": ch.animal, "s": ch.occasion, "k": ch.trap, "c": ch.count}).sort_values(["a", "s", "k"])
-    text = key.astype(str).agg(":".join, axis=1).groupby(key["a"]).agg("|".join).reindex(range(ch.n))
-    frame = pd.DataFrame({"g": groups, "h": text.to_numpy()})
+@contextmanager
+def _arrays_on_the_heap(limit: int = 1 << 30):
+    """Let glibc serve and keep large arrays on the heap while fitting, then restore its defaults.
+
+    Every likelihood evaluation allocates and frees arrays of mask points x detectors (megabytes). By default
+    glibc maps each from the kernel and unmaps it on free, so every evaluation pays page faults for fresh memory,
+    which measured here cost 2-4 times the arithmetic. Raising the mmap and trim thresholds for the fit reuses
+    the same pages. A no-op where glibc's mallopt is not available.
+    """
+    libc = None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        ok = libc.mallopt(_M_MMAP_THRESHOLD, limit) and libc.mallopt(_M_TRIM_THRESHOLD, limit)
+    except (OSError, AttributeError):
+        ok = False
+    try:
+        yield
+    finally:
+        if ok:
+            libc.mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
+            libc.mallopt(_M_TRIM_THRESHOLD, 128 * 1024)
+            libc.malloc_trim(0)
+
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
+
+
+def history_keys(ch: CaptureHistory, collapsed: bool) -> np.ndarray:
+    """One hashable key per animal that is equal exactly when two animals' capture histories are identical.
+
+    With `collapsed` (secr's fastproximity) a history is the detections summed over occasions at each detector,
+    as secr compares them after reduce(); otherwise the full occasion x detector record.
+    """
+    if collapsed:
+        y = ch.counts_by_trap()
+        return np.array([row.tobytes() for row in y] + [b""], dtype=object)[:-1]
+    order = np.lexsort((ch.trap, ch.occasion, ch.animal))
+    rec = np.column_stack([ch.occasion, ch.trap, ch.count]).astype(float)[order]
+    cuts = np.searchsorted(ch.animal[order], np.arange(ch.n + 1))
+    return np.array([rec[cuts[i]:cuts[i + 1]].tobytes() for i in range(ch.n)] + [b""], dtype=object)[:-1]
+
+
+def logmultinom(keys: np.ndarray, groups: np.ndarray) -> float:
+    """secr's logmultinom(): log of n_g! / prod(n_w!) over the distinct histories w within each group g."""
+    frame = pd.DataFrame({"g": np.asarray(groups), "h": np.asarray(keys)})
     per_history = frame.groupby(["g", "h"]).size().to_numpy()
     per_group = frame.groupby("g").size().to_numpy()
     return float(special.gammaln(per_group + 1).sum() - special.gammaln(per_history + 1).sum())
 
 
 def _prepare(ch: CaptureHistory, mask: Mask, detectfn: str, groups: np.ndarray, group_names: list[str],
-             fastproximity: bool) -> _Prepared:
+             fastproximity: bool, warnings: list[str] | None = None) -> _Prepared:
     diff = mask.xy[:, None, :] - ch.xy[None, :, :]
     d2 = np.einsum("mkc,mkc->mk", diff, diff)
     d = np.sqrt(d2) if detectfn == "EX" else d2
@@ -70,23 +115,47 @@ def _prepare(ch: CaptureHistory, mask: Mask, detectfn: str, groups: np.ndarray, 
     u_rec = usage[ch.trap, ch.occasion]
     const = np.zeros(ch.n)
     entries = None
-    unit = bool(np.all(u_rec == 1.0))
-    if ch.detector == "multi":
+    collapsed = fastproximity and ch.detector in ("proximity", "count")
+    usage_sum = usage.sum(1)
+    if collapsed:
+        # secr's fastproximity: reduce() to one occasion with each detector's summed usage, which secr passes to
+        # C++ as an integer (as.integer truncates), the binomial size (proximity) or Poisson effort (count).
+        total = usage_sum
+        whole = np.floor(total + 1e-9)
+        if np.any(np.abs(total - whole) > 1e-9):
+            frac = ch.traps["trapID"].to_numpy()[np.abs(total - whole) > 1e-9]
+            (warnings if warnings is not None else []).append(
+                f"usage summed over occasions is not a whole number at detector {listed(frac.tolist(), 5)}; as in "
+                "secr's fastproximity it is truncated to whole trap-days (binomial size) — fit with "
+                "fastproximity=False for fractional effort")
+        short = (y > whole[None, :]).any(0)
+        if short.any():
+            raise PopulationError(
+                f"detector {listed(ch.traps['trapID'].to_numpy()[short].tolist())} has more detections of one animal "
+                f"than whole occasions of usage (binomial size under fastproximity) — check the usage, or fit with "
+                "fastproximity=False")
+        usage_sum = whole
+        if ch.detector == "proximity":
+            const += (special.gammaln(whole + 1)[None, :] - special.gammaln(y + 1)
+                      - special.gammaln(np.maximum(whole[None, :] - y, 0) + 1)).sum(1)
+        else:
+            with np.errstate(divide="ignore"):
+                const += (np.where(y > 0, y * np.log(np.where(whole > 0, whole, 1.0))[None, :], 0.0)
+                          - special.gammaln(y + 1)).sum(1)
+    elif ch.detector == "multi":
         np.add.at(const, ch.animal, np.log(u_rec))
     elif ch.detector == "count":
         np.add.at(const, ch.animal, ch.count * np.log(u_rec) - special.gammaln(ch.count + 1))
-    else:
-        total = usage.sum(1)
-        if fastproximity and np.allclose(total, np.round(total)):
-            # secr's collapsed proximity data are binomial counts out of each detector's usage.
-            const += (special.gammaln(total + 1)[None, :] - special.gammaln(y + 1)
-                      - special.gammaln(np.maximum(total[None, :] - y, 0) + 1)).sum(1)
-        if not unit:
-            entries = (ch.animal, ch.trap, u_rec, np.arange(len(u_rec)))
-    return _Prepared(ch, mask, detectfn, d, usage, usage.sum(1), ch.caught(), y, sparse.csr_matrix(y), const, groups, group_names,
+    elif not bool(np.all(u_rec == 1.0) and np.all((usage == 0) | (usage == 1))):
+        # Bernoulli per occasion with Pr = 1 - (1 - g)^u (secr's fastproximity = FALSE).
+        entries = (ch.animal, ch.trap, u_rec, np.arange(len(u_rec)))
+    unit = entries is None
+    return _Prepared(ch, mask, detectfn, d, usage, usage_sum, ch.caught(), y, sparse.csr_matrix(y), const, groups,
+                     group_names,
                      # Individual covariates are not secr groups: one multinomial over all animals, so that
                      # log-likelihoods of models with and without the covariate compare.
-                     _logmultinom(ch, np.zeros(ch.n, int)), unit, entries)
+                     logmultinom(history_keys(ch, collapsed), np.zeros(ch.n, int)), unit, entries,
+                     ch.detector == "count")
 
 
 def _full(a: float | np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -101,7 +170,8 @@ def _logp_pdot(prep: _Prepared, p0: float, sigma: float, rows: np.ndarray, deriv
     each stacked as (2, ...), from the chain rule through lg = log g(d) at every mask point and detector.
     """
     # dsig is d lg / d log sigma: d/sigma for EX, d²/sigma² for the half-normal forms.
-    dsig = prep.d / sigma if prep.detectfn == "EX" else prep.d / (sigma * sigma)
+    # (times a reciprocal: an elementwise division costs twenty multiplications here)
+    dsig = prep.d * (1.0 / sigma if prep.detectfn == "EX" else 1.0 / (sigma * sigma))
     lg = np.log(p0) - (dsig if prep.detectfn == "EX" else 0.5 * dsig)
     c0 = 1.0 if prep.detectfn == "HHN" else 1.0 - p0  # d lg / d link(p0)
     hazard = prep.detectfn == "HHN"
@@ -122,9 +192,9 @@ def _logp_pdot(prep: _Prepared, p0: float, sigma: float, rows: np.ndarray, deriv
                 g = np.exp(lg)
                 h = -np.log1p(-g)
                 pos = h > 0
-                logh = np.where(pos, np.log(h), lg)
-                dh = g / (1.0 - g)
-                dlogh = np.where(pos, dh / np.where(pos, h, 1.0), 1.0)
+                logh = np.log(h, out=lg.copy(), where=pos)
+                dh = np.expm1(h)  # g / (1 - g), as 1 - g = exp(-h)
+                dlogh = np.divide(dh, h, out=np.ones_like(h), where=pos)
             big_h = h @ prep.usage  # total hazard per mask point and occasion
             e = np.exp(-big_h.sum(1))
             pdot = 1.0 - e
@@ -181,106 +251,213 @@ def _logp_pdot(prep: _Prepared, p0: float, sigma: float, rows: np.ndarray, deriv
                     dlogp.append(dbase[None, :] + np.asarray(sel @ dcorr.T))
                 dpdot.append(-(1.0 - pdot) * dbase)
         else:
-            lam = np.exp(lg)
+            if hazard or not prep.count_hazard:
+                lam = np.exp(lg)
+                loglam, dlam, dloglam = lg, lam, None
+            else:
+                # secr's Poisson mean for count detectors is the hazard -log(1 - g) (its hk), not g.
+                g = np.exp(lg)
+                lam = -np.log1p(-g)
+                loglam = np.log(lam)
+                dlam = np.expm1(lam)  # g / (1 - g)
+                dloglam = dlam / lam
             base = -(lam @ prep.usage_sum)
             pdot = -np.expm1(base)
-            logp = base[None, :] + ymul(lg) + const
+            logp = base[None, :] + ymul(loglam) + const
             if not deriv:
                 return logp, pdot
             dlogp, dpdot = [], []
             for a in (c0, dsig):
-                dbase = -((lam * a) @ prep.usage_sum)
-                dlogp.append(dbase[None, :] + ymul(_full(a, lg.shape)))
+                dbase = -((dlam * a) @ prep.usage_sum)
+                dlogp.append(dbase[None, :] + ymul(_full(a if dloglam is None else dloglam * a, lg.shape)))
                 dpdot.append(-(1.0 - pdot) * dbase)
     return logp, pdot, np.stack(dlogp), np.stack(dpdot)
 
 
 @dataclass
+class _Session:
+    """One session's prepared data and the design of log D over its mask (columns = the D coefficients)."""
+
+    name: str
+    prep: _Prepared
+    X: np.ndarray  # M x q
+
+
+@dataclass
 class _Model:
-    """Parameter layout on the link scale."""
+    """Parameter layout on the link scale: D coefficients, then p0 and sigma (per class or shared), then pmix."""
 
     full: bool
     distribution: str
     detectfn: str
-    ngroups: int
-    g0_by_group: bool
-    sigma_by_group: bool
+    class_names: list[str]  # detection classes: ["all"], known classes of a covariate, or mixture ["h1", "h2"]
+    mixture: bool
+    p0_by_class: bool
+    sigma_by_class: bool
+    d_names: list[str] = field(default_factory=lambda: ["D"])
+
+    @property
+    def ngroups(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def known(self) -> bool:
+        return self.ngroups > 1 and not self.mixture
 
     @property
     def p0_name(self) -> str:
         return "lambda0" if self.detectfn == "HHN" else "g0"
 
-    def names(self, group_names: list[str]) -> list[str]:
-        out = ["D"] if self.full else []
-        for par, by in ((self.p0_name, self.g0_by_group), ("sigma", self.sigma_by_group)):
-            out += [f"{par}[{g}]" for g in group_names] if by else [par]
+    def _counts(self) -> tuple[int, int, int]:
+        nd = len(self.d_names) if self.full else 0
+        return nd, self.ngroups if self.p0_by_class else 1, self.ngroups if self.sigma_by_class else 1
+
+    def names(self) -> list[str]:
+        nd, n0, ns = self._counts()
+        out = list(self.d_names[:nd])
+        for par, k in ((self.p0_name, n0), ("sigma", ns)):
+            out += [f"{par}[{g}]" for g in self.class_names] if k > 1 else [par]
+        if self.mixture:
+            out += [f"pmix[{g}]" for g in self.class_names[1:]]
         return out
 
-    def links(self, group_names: list[str]) -> list[str]:
-        return ["logit" if n.startswith("g0") else "log" for n in self.names(group_names)]
+    def links(self) -> list[str]:
+        return ["logit" if n.startswith(("g0", "pmix")) else "log" for n in self.names()]
 
-    def unpack(self, beta: np.ndarray) -> tuple[float | None, np.ndarray, np.ndarray]:
-        i = 0
-        dens = None
-        if self.full:
-            dens, i = float(np.exp(beta[0])), 1
-        n0 = self.ngroups if self.g0_by_group else 1
-        b0 = beta[i:i + n0]
+    def index(self) -> tuple[slice, np.ndarray, np.ndarray, int | None]:
+        """Where in beta: the D coefficients, each class's p0 and sigma, and the mixture logit."""
+        nd, n0, ns = self._counts()
+        i0 = nd + (np.arange(self.ngroups) if n0 > 1 else np.zeros(self.ngroups, int))
+        i1 = nd + n0 + (np.arange(self.ngroups) if ns > 1 else np.zeros(self.ngroups, int))
+        return slice(0, nd), i0, i1, (nd + n0 + ns if self.mixture else None)
+
+    @property
+    def size(self) -> int:
+        return sum(self._counts()) + (self.ngroups - 1 if self.mixture else 0)
+
+    def unpack(self, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """D coefficients, p0 and sigma of each class (real scale), and the class weights."""
+        sd, i0, i1, im = self.index()
+        b0 = beta[i0]
         p0 = special.expit(b0) if self.p0_name == "g0" else np.exp(b0)
-        sig = np.exp(beta[i + n0:i + n0 + (self.ngroups if self.sigma_by_group else 1)])
-        return dens, np.broadcast_to(p0, self.ngroups), np.broadcast_to(sig, self.ngroups)
-
-
-def _components(prep: _Prepared, model: _Model, beta: np.ndarray, deriv: bool = False) -> tuple:
-    """Per group (rows, logp, pdot), the conditional log-likelihood, and with deriv its gradient and d(sum pdot)."""
-    dens, p0, sig = model.unpack(beta)
-    parts, ll = [], prep.logmultinom
-    grad = np.zeros(beta.size)
-    dsum_pdot = np.zeros(beta.size)
-    off = 1 if model.full else 0
-    n0 = model.ngroups if model.g0_by_group else 1
-    for g in range(model.ngroups):
-        rows = np.flatnonzero(prep.groups == g)
-        out = _logp_pdot(prep, float(p0[g]), float(sig[g]), rows, deriv)
-        logp, pdot = out[0], out[1]
-        lse = special.logsumexp(logp, axis=1, keepdims=True)
-        total = pdot.sum()
-        ll += float(lse.sum() - rows.size * np.log(total))
-        parts.append((rows, logp, pdot))
-        if deriv:
-            post = np.exp(logp - lse)
-            idx = (off + (g if model.g0_by_group else 0), off + n0 + (g if model.sigma_by_group else 0))
-            for j in range(2):
-                dtot = out[3][j].sum()
-                grad[idx[j]] += float(np.sum(post * out[2][j]) - rows.size * dtot / total)
-                dsum_pdot[idx[j]] += dtot
-    return dens, parts, ll, grad, dsum_pdot
-
-
-def _loglik(prep: _Prepared, model: _Model, beta: np.ndarray, deriv: bool = False):
-    """The log-likelihood (and with deriv its gradient on the link scale)."""
-    dens, parts, ll, grad, dsum = _components(prep, model, beta, deriv)
-    if model.full:
-        n = prep.ch.n
-        cell = prep.mask.cell_area_ha
-        a = cell * parts[0][2].sum()
-        da = cell * dsum
-        if model.distribution == "poisson":
-            ll += n * np.log(dens * a) - dens * a - special.gammaln(n + 1)
-            grad += n * da / a - dens * da
-            grad[0] = n - dens * a
+        sig = np.exp(beta[i1])
+        if self.mixture:
+            w = special.expit(beta[im])
+            pm = np.array([1.0 - w, w])
         else:
-            area = prep.mask.area_ha
-            big_n = dens * area
+            pm = np.ones(self.ngroups)
+        return beta[sd], p0, sig, pm
+
+
+def _session_ll(ses: _Session, model: _Model, beta: np.ndarray, deriv: bool = False, keep: bool = False):
+    """One session's log-likelihood (secr's, with its multinomial constant); with deriv its gradient on the link
+    scale; with keep also the pieces the fitted model reports (posteriors, pdot, the density surface)."""
+    prep = ses.prep
+    n = prep.ch.n
+    bd, p0, sig, pm = model.unpack(beta)
+    sd, i0, i1, im = model.index()
+    grad = np.zeros(beta.size)
+    m = len(prep.mask)
+    if model.full:
+        eta = ses.X @ bd
+        logpi = eta - special.logsumexp(eta)
+        dx = np.exp(eta)
+    else:
+        logpi = np.full(m, -np.log(m))
+        dx = None
+    pi = np.exp(logpi)
+    known = model.known
+    logw = np.log(pm)
+    outs = []
+    for c in range(model.ngroups):
+        rows = np.flatnonzero(prep.groups == c) if known else np.arange(n)
+        outs.append((rows, _logp_pdot(prep, float(p0[c]), float(sig[c]), rows, deriv)))
+    a_ic = [special.logsumexp(o[0] + logpi[None, :], axis=1) for _, o in outs]
+    p_c = np.array([pi @ o[1] for _, o in outs])
+    ll = prep.logmultinom
+    if known:
+        lnprw = np.empty(n)
+        for c, (rows, _) in enumerate(outs):
+            lnprw[rows] = a_ic[c]
+        counts = np.array([rows.size for rows, _ in outs])
+        ll += lnprw.sum() - float(np.sum(counts * np.log(p_c)))
+        p_tot = np.nan
+    else:
+        lnprw = special.logsumexp(np.stack(a_ic) + logw[:, None], axis=0) if n else np.zeros(0)
+        p_tot = float(pm @ p_c)
+        ll += lnprw.sum() - n * np.log(p_tot)
+    dp = np.zeros(beta.size)
+    post = np.zeros((n, m)) if keep else None
+    if deriv or keep:
+        r_c = []
+        for c, (rows, o) in enumerate(outs):
+            logp = o[0]
+            lr = logp + logpi[None, :] - (a_ic[c][:, None] if known else lnprw[:, None] - logw[c])
+            r = np.exp(lr)
+            r_c.append(r)
+            if keep:
+                post[rows] += r
+            if not deriv:
+                continue
+            dlogp, dpdot = o[2], o[3]
+            for k, j in ((0, i0[c]), (1, i1[c])):
+                grad[j] += float(np.einsum("im,im->", r, dlogp[k]))
+                dpc = float(pi @ dpdot[k])
+                if known:
+                    grad[j] -= rows.size * dpc / p_c[c]
+                else:
+                    dp[j] += pm[c] * dpc
+            if model.full:
+                grad[sd] += r.sum(0) @ ses.X
+                dp[sd] += pm[c] * ((pi * o[1]) @ ses.X - p_c[c] * (pi @ ses.X))
+        if deriv:
+            if model.full:
+                grad[sd] -= n * (pi @ ses.X)
+            if model.mixture:
+                rsum = [r.sum() for r in r_c]
+                grad[im] += pm[0] * rsum[1] - pm[1] * rsum[0]
+                dp[im] += pm[0] * pm[1] * (p_c[1] - p_c[0])
+            if not known:
+                grad -= n * dp / p_tot
+    if model.full:
+        cell = prep.mask.cell_area_ha
+        big_n = cell * dx.sum()
+        dn = np.zeros(beta.size)
+        dn[sd] = cell * (dx @ ses.X)
+        if model.distribution == "poisson":
+            ll += n * np.log(big_n * p_tot) - big_n * p_tot - special.gammaln(n + 1)
+            if deriv:
+                grad += (n / big_n - p_tot) * dn + (n / p_tot - big_n) * dp
+        else:
             if big_n <= n - 1:
-                return (-np.inf, grad) if deriv else -np.inf
-            frac = a / area
-            ll += (special.gammaln(big_n + 1) - special.gammaln(big_n - n + 1) - special.gammaln(n + 1)
-                   + n * np.log(frac) + (big_n - n) * np.log1p(-frac))
-            grad += (n / frac - (big_n - n) / (1 - frac)) * da / area
-            grad[0] = big_n * (special.digamma(big_n + 1) - special.digamma(big_n - n + 1) + np.log1p(-frac))
+                ll = -np.inf
+            else:
+                ll += (special.gammaln(big_n + 1) - special.gammaln(big_n - n + 1) - special.gammaln(n + 1)
+                       + n * np.log(p_tot) + (big_n - n) * np.log1p(-p_tot))
+                if deriv:
+                    grad += ((special.digamma(big_n + 1) - special.digamma(big_n - n + 1) + np.log1p(-p_tot)) * dn
+                             + (n / p_tot - (big_n - n) / (1 - p_tot)) * dp)
     ll = float(ll) if np.isfinite(ll) else -np.inf
+    if keep:
+        pd_mix = sum(pm[c] * outs[c][1][1] for c in range(model.ngroups)) if not known else None
+        p_animal = p_c[prep.groups] if known else np.full(n, p_tot)
+        return ll, {"post": post, "pdots": [o[1] for _, o in outs], "pdot": pd_mix, "p_animal": p_animal,
+                    "pi": pi, "D": dx}
     return (ll, grad) if deriv else ll
+
+
+def _loglik(sessions: list[_Session], model: _Model, beta: np.ndarray, deriv: bool = False):
+    """The log-likelihood summed over sessions (and with deriv its gradient on the link scale)."""
+    total, grad = 0.0, np.zeros(beta.size)
+    for ses in sessions:
+        out = _session_ll(ses, model, beta, deriv)
+        v = out[0] if deriv else out
+        if not np.isfinite(v):
+            return (-np.inf, grad) if deriv else -np.inf
+        total += v
+        if deriv:
+            grad += out[1]
+    return (total, grad) if deriv else total
 
 
 def _gradient(f, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
@@ -314,7 +491,7 @@ def hessian_from_gradient(grad, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
 class SCRFit:
     """A fitted SCR model: estimates on the real scale, log-likelihood and AIC, and what region N needs."""
 
-    estimates: pd.DataFrame  # parameter, link, estimate, SE, lcl, ucl (D per ha)
+    estimates: pd.DataFrame  # parameter, link, beta, SE.beta, estimate, SE, lcl, ucl (D per ha)
     loglik: float
     npar: int
     n: int
@@ -324,11 +501,15 @@ class SCRFit:
     distribution: str
     beta: np.ndarray
     vcov: np.ndarray
-    esa_ha: np.ndarray  # effective sampling area of each animal (ha)
+    esa_ha: np.ndarray  # effective sampling area of each animal (ha), first session
     summary: dict
     warnings: list[str] = field(default_factory=list)
     _prep: _Prepared | None = field(default=None, repr=False)
     _model: _Model | None = field(default=None, repr=False)
+    sessions: list[_Session] = field(default_factory=list, repr=False)
+    coefficients: pd.DataFrame = field(default_factory=pd.DataFrame)  # secr's coef(): beta, SE.beta, lcl, ucl
+    model_formula: str = ""  # secr-style description, e.g. "D~session g0~h2 sigma~h2"
+    fastproximity: bool = True
 
     @property
     def aic(self) -> float:
@@ -337,43 +518,75 @@ class SCRFit:
 
     @property
     def aicc(self) -> float:
-        """AIC with the small-sample correction secr prints."""
-        return self.aic + 2 * self.npar * (self.npar + 1) / max(self.n - self.npar - 1, 1)
+        """AIC with the small-sample correction secr prints (n = animals detected; NaN when n <= npar + 1)."""
+        df = self.n - self.npar - 1
+        return self.aic + 2 * self.npar * (self.npar + 1) / df if df > 0 else float("nan")
 
     def value(self, name: str) -> float:
-        """A real-scale estimate by parameter name ('D', 'g0', 'lambda0', 'sigma')."""
+        """A real-scale estimate by parameter name ('D', 'g0', 'lambda0', 'sigma', 'D[2019]')."""
         return float(self.estimates.set_index("parameter").loc[name, "estimate"])
 
-    def density(self, per: str = "100km2") -> dict:
-        """Density with SE and 95% interval, per hectare ('ha') or per 100 km² ('100km2')."""
-        row = self.estimates.set_index("parameter").loc["D"]
+    def density(self, per: str = "100km2", session: str | None = None) -> dict:
+        """Density with SE and 95% interval, per hectare ('ha') or per 100 km² ('100km2'); one session's by name."""
+        est = self.estimates.set_index("parameter")
+        name = "D" if session is None and "D" in est.index else f"D[{session if session is not None else self.sessions[0].name}]"
+        if name not in est.index:
+            raise PopulationError(f"no density {name} in this fit (have: {', '.join(i for i in est.index if i.startswith('D'))})")
+        row = est.loc[name]
         k = HA_PER_100KM2 if per == "100km2" else 1.0
         return {"unit": "per 100 km²" if per == "100km2" else "per ha", "estimate": row["estimate"] * k,
                 "SE": row["SE"] * k, "lcl": row["lcl"] * k, "ucl": row["ucl"] * k}
 
-    def posterior(self) -> np.ndarray:
-        """Pr(activity centre at each mask point | capture history), animals x mask points."""
-        _, parts, *_ = _components(self._prep, self._model, self.beta)
-        post = np.empty((self.n, len(self._prep.mask)))
-        for rows, logp, _ in parts:
-            post[rows] = np.exp(logp - special.logsumexp(logp, axis=1, keepdims=True))
-        return post
+    def _session(self, session: str | None) -> _Session:
+        if session is None:
+            return self.sessions[0]
+        for ses in self.sessions:
+            if ses.name == str(session):
+                return ses
+        raise PopulationError(f"no session {session!r} in this fit (have: {', '.join(s.name for s in self.sessions)})")
 
-    def pdot(self, group: int = 0) -> np.ndarray:
-        """Probability an animal centred at each mask point is detected at least once."""
-        return _pdots(self, self.beta)[group]
+    def _pieces(self, session: str | None = None, beta: np.ndarray | None = None) -> dict:
+        ses = self._session(session)
+        return _session_ll(ses, self._model, self.beta if beta is None else beta, keep=True)[1]
+
+    def posterior(self, session: str | None = None) -> np.ndarray:
+        """Pr(activity centre at each mask point | capture history), animals x mask points (one session)."""
+        post = self._pieces(session)["post"]
+        return post / post.sum(1, keepdims=True)
+
+    def pdot(self, group: int = 0, session: str | None = None) -> np.ndarray:
+        """Probability an animal (of a class, or averaged over a mixture) centred at each point is ever detected."""
+        pieces = self._pieces(session)
+        return pieces["pdot"] if pieces["pdot"] is not None else pieces["pdots"][group]
+
+    def density_surface(self, session: str | None = None) -> np.ndarray:
+        """Density (per ha) at each mask point: the fitted surface, or the derived constant of a conditional fit."""
+        pieces = self._pieces(session)
+        if pieces["D"] is not None:
+            return pieces["D"]
+        name = self._session(session).name
+        est = self.estimates.set_index("parameter")
+        return np.full(len(self._session(session).prep.mask),
+                       est.loc["D" if "D" in est.index else f"D[{name}]", "estimate"])
 
     def to_dict(self) -> dict:
         """A JSON-ready report: estimates per ha and per 100 km², -LL, AIC, AICc, data summary, warnings."""
-        return {
+        out = {
             "detector": self.detector, "detectfn": self.detectfn, "likelihood": self.likelihood,
-            "distribution": self.distribution, "n": self.n, "npar": self.npar,
-            "negloglik": -self.loglik, "AIC": self.aic, "AICc": self.aicc,
+            "distribution": self.distribution, "model": self.model_formula, "fastproximity": self.fastproximity,
+            "n": self.n, "npar": self.npar, "negloglik": -self.loglik, "AIC": self.aic,
+            "AICc": None if not np.isfinite(self.aicc) else self.aicc,
             "estimates": self.estimates.to_dict(orient="records"),
-            "density_per_100km2": self.density("100km2"), "esa_ha": float(np.mean(self.esa_ha)),
+            "coefficients": self.coefficients.to_dict(orient="records"),
+            "esa_ha": float(np.mean(self.esa_ha)) if len(self.esa_ha) else None,
             "summary": self.summary, "mask_points": len(self._prep.mask), "mask_spacing_m": self._prep.mask.spacing,
             "warnings": self.warnings,
         }
+        if "D" in set(self.estimates["parameter"]):
+            out["density_per_100km2"] = self.density("100km2")
+        else:
+            out["density_per_100km2_by_session"] = {s.name: self.density("100km2", s.name) for s in self.sessions}
+        return out
 
 
 def _rpsv(ch: CaptureHistory) -> float:
@@ -387,93 +600,227 @@ def _rpsv(ch: CaptureHistory) -> float:
     return float(np.sqrt(ss.sum() / (2 * df))) if df > 0 and ss.sum() > 0 else np.nan
 
 
-def _check_data(ch: CaptureHistory, min_animals: int, min_spatial: int) -> dict:
-    s = ch.summary()
-    where = f"session {ch.session}"
-    if s["animals"] < min_animals:
-        raise PopulationError(f"too few animals to fit an SCR model in {where}: {s['animals']} detected, "
+def _check_data(histories: dict[str, CaptureHistory], min_animals: int, min_spatial: int) -> dict:
+    per = {s: ch.summary() for s, ch in histories.items()}
+    total = {k: sum(p[k] for p in per.values()) for k in ("animals", "detections", "recaptures", "spatial_recaptures")}
+    where = f"session {next(iter(per))}" if len(per) == 1 else f"{len(per)} sessions together"
+    if total["animals"] < min_animals:
+        raise PopulationError(f"too few animals to fit an SCR model in {where}: {total['animals']} detected, "
                               f"at least {min_animals} needed")
-    if s["recaptures"] < 1:
-        raise PopulationError(f"too few recaptures to fit an SCR model in {where}: {s['animals']} animals each seen "
+    if total["recaptures"] < 1:
+        raise PopulationError(f"too few recaptures to fit an SCR model in {where}: {total['animals']} animals each seen "
                               "once — detection probability and sigma cannot be estimated")
-    if s["spatial_recaptures"] < min_spatial:
-        raise PopulationError(f"too few spatial recaptures in {where}: {s['spatial_recaptures']} animals seen at more "
+    if total["spatial_recaptures"] < min_spatial:
+        raise PopulationError(f"too few spatial recaptures in {where}: {total['spatial_recaptures']} animals seen at more "
                               f"than one detector, at least {min_spatial} needed to estimate sigma (movement scale)")
-    return s
+    return next(iter(per.values())) if len(per) == 1 else {"sessions": per, **total}
+
+
+# secr's detectfn codes for the functions bigcats fits (secr ?detectfn).
+DETECTFN_CODES = {0: "HN", 2: "EX", 14: "HHN"}
+
+
+def detectfn_name(detectfn: str | int) -> str:
+    """'HN', 'HHN' or 'EX' from a name or secr's integer code (0, 14, 2); other secr functions are refused."""
+    text = str(detectfn).strip()
+    if text.lstrip("-").isdigit():
+        code = int(text)
+        if code not in DETECTFN_CODES:
+            raise PopulationError(f"detection function code {code} is not fitted here: use 0 (HN), 14 (HHN) or 2 (EX)")
+        return DETECTFN_CODES[code]
+    if text.upper() not in DETECTFNS:
+        raise PopulationError(f"detection function must be one of {', '.join(DETECTFNS)} (or secr's codes 0, 14, 2), "
+                              f"got {detectfn!r}")
+    return text.upper()
+
+
+def parse_density_model(density: str) -> list[str]:
+    """Terms of a density formula such as '~session + side' ('D~' may lead; '1' is the intercept)."""
+    text = str(density).replace(" ", "")
+    if text.startswith("D"):
+        text = text[1:]
+    if not text.startswith("~"):
+        raise PopulationError(f"density model must look like '~1', '~session', '~Session' or '~habitat + side', got {density!r}")
+    terms = [t for t in text[1:].split("+") if t not in ("", "1")]
+    bad = [t for t in terms if not t.replace("_", "").replace(".", "").isalnum()]
+    if bad:
+        raise PopulationError(f"density model: only additive terms are fitted (session, Session, mask covariates), got {bad[0]!r}")
+    return list(dict.fromkeys(terms))
+
+
+def _density_design(terms: list[str], names: list[str], masks: list[Mask]) -> tuple[list[str], list[np.ndarray], dict]:
+    """Design matrices of log D over each session's mask: intercept, session contrasts, trend, covariates."""
+    cols: list[str] = ["D"]
+    parts: list[list[np.ndarray]] = [[np.ones(len(m))] for m in masks]
+    levels: dict[str, list] = {}
+    for term in terms:
+        if term == "session":
+            for j, nm in enumerate(names[1:], 1):
+                cols.append(f"D.session{nm}")
+                for i, m in enumerate(masks):
+                    parts[i].append(np.full(len(m), float(i == j)))
+        elif term == "Session":
+            cols.append("D.Session")
+            for i, m in enumerate(masks):
+                parts[i].append(np.full(len(m), float(i)))
+        else:
+            missing = [nm for nm, m in zip(names, masks) if m.covariates is None or term not in m.covariates.columns]
+            if missing:
+                have = sorted({c for m in masks if m.covariates is not None for c in m.covariates.columns})
+                raise PopulationError(f"density model: mask covariate {term!r} is missing in session "
+                                      f"{listed(missing)} (mask covariates: {', '.join(have) or 'none'})")
+            values = [m.covariates[term] for m in masks]
+            joined = pd.concat(values, ignore_index=True)
+            if joined.isna().any():
+                raise PopulationError(f"density model: mask covariate {term!r} is missing at {int(joined.isna().sum())} "
+                                      "mask point(s) — fill it or drop those points from the mask")
+            num = pd.to_numeric(joined, errors="coerce")
+            if num.notna().all() and not (pd.api.types.is_bool_dtype(joined) or joined.dtype == object and
+                                          joined.map(lambda v: isinstance(v, str)).any()):
+                cols.append(f"D.{term}")
+                for i, v in enumerate(values):
+                    parts[i].append(pd.to_numeric(v).to_numpy(float))
+            else:
+                lev = sorted(joined.astype(str).unique())
+                levels[term] = lev
+                for lv in lev[1:]:
+                    cols.append(f"D.{term}{lv}")
+                    for i, v in enumerate(values):
+                        parts[i].append((v.astype(str).to_numpy() == lv).astype(float))
+    return cols, [np.column_stack(p) for p in parts], levels
+
+
+def _lognormal_row(name: str, est: float, se_log: float, beta: float | None = None) -> dict:
+    """A real-scale row for a positive quantity with a Wald interval on the log scale, SE as secr back-transforms."""
+    return {"parameter": name, "link": "log", "beta": float(np.log(est) if beta is None else beta),
+            "SE.beta": float(se_log), "estimate": float(est), "SE": float(est * np.sqrt(np.expm1(se_log**2))),
+            "lcl": float(est * np.exp(-Z975 * se_log)), "ucl": float(est * np.exp(Z975 * se_log))}
 
 
 def fit_scr(
-    ch: CaptureHistory, mask: Mask, detectfn: str = "HN", likelihood: str = "full", distribution: str = "poisson",
-    covariate: str | None = None, vary: tuple[str, ...] = ("g0", "sigma"), fastproximity: bool = True,
-    min_animals: int = 2, min_spatial_recaptures: int = 1, start: dict | None = None,
+    ch: CaptureHistory | dict[str, CaptureHistory], mask: Mask | dict[str, Mask], detectfn: str | int = "HN",
+    likelihood: str = "full", distribution: str = "poisson", covariate: str | None = None,
+    vary: tuple[str, ...] = ("g0", "sigma"), fastproximity: bool = True, min_animals: int = 2,
+    min_spatial_recaptures: int = 1, start: dict | None = None, density: str = "~1", mixture: str | None = None,
 ) -> SCRFit:
-    """Fit an SCR model by maximum likelihood; likelihood 'full' or 'conditional', covariate a class column (sex)."""
-    if detectfn not in DETECTFNS:
-        raise PopulationError(f"detection function must be one of {', '.join(DETECTFNS)}, got {detectfn!r}")
+    """Fit an SCR model by maximum likelihood, as secr.fit does.
+
+    ch and mask are one session's, or dicts by session (years) fitted together with shared detection parameters;
+    likelihood 'full' or 'conditional'; density a formula over sessions and mask covariates ('~session',
+    '~Session' for a log-linear trend, '~side + habitat'; full likelihood); covariate an individual class column
+    (sex; conditional likelihood) or mixture 'h2' (two latent classes), with the parameters in `vary` differing by
+    class; fastproximity as secr's details (proximity and count data collapsed over occasions, usage as the
+    binomial size or Poisson effort); with False, proximity is Bernoulli per occasion with Pr 1 - (1 - g)^usage.
+    """
+    detectfn = detectfn_name(detectfn)
     if likelihood not in ("full", "conditional"):
         raise PopulationError(f"likelihood must be 'full' or 'conditional', got {likelihood!r}")
     if distribution not in ("poisson", "binomial"):
         raise PopulationError(f"distribution of n must be 'poisson' or 'binomial', got {distribution!r}")
-    summary = _check_data(ch, min_animals, min_spatial_recaptures)
-    check_mask(mask, ch.xy, ch.traps["trapID"].to_numpy())
-    if covariate is None:
-        groups, names = np.zeros(ch.n, int), ["all"]
-    else:
-        if covariate not in ch.covariates.columns:
-            raise PopulationError(f"covariate {covariate!r} is not an individual covariate (have: "
-                                  f"{', '.join(map(str, ch.covariates.columns)) or 'none'})")
-        col = ch.covariates[covariate]
-        if col.isna().any():
-            raise PopulationError(f"covariate {covariate!r} is missing for animal {listed(ch.animals[col.isna().to_numpy()].tolist())}"
-                                  " — known-class models need every animal's class (drop them or use a mixture)")
+    if mixture not in (None, "h2"):
+        raise PopulationError(f"mixture must be 'h2' (two latent classes), got {mixture!r}")
+    histories = ch if isinstance(ch, dict) else {ch.session: ch}
+    if not histories:
+        raise PopulationError("no sessions to fit")
+    names = [str(s) for s in histories]
+    masks = [mask[s] if isinstance(mask, dict) else mask for s in histories] if not isinstance(mask, dict) or \
+        set(map(str, mask)) >= set(names) else None
+    if masks is None:
+        raise PopulationError(f"a mask is needed for every session: missing for {listed(sorted(set(names) - set(map(str, mask))))}")
+    chs = list(histories.values())
+    detectors = {h.detector for h in chs}
+    if len(detectors) > 1:
+        raise PopulationError(f"sessions have different detector types ({', '.join(sorted(detectors))}); fit them separately")
+    summary = _check_data(histories, min_animals, min_spatial_recaptures)
+    for h, m in zip(chs, masks):
+        check_mask(m, h.xy, h.traps["trapID"].to_numpy())
+    terms = parse_density_model(density)
+    if terms and likelihood != "full":
+        raise PopulationError("a density model (D~...) needs the full likelihood, as in secr; leave out --cl")
+    if len(names) == 1 and "session" in terms or "Session" in terms and len(names) < 3:
+        raise PopulationError(f"density model {density!r} needs {'two' if 'session' in terms else 'three'} sessions "
+                              f"or more, got {len(names)}")
+    d_names, xs, levels = _density_design(terms, names, masks)
+    if covariate is not None and mixture is not None:
+        raise PopulationError("give either a class covariate or a mixture (h2), not both")
+    groups = [np.zeros(h.n, int) for h in chs]
+    if covariate is not None:
+        for h in chs:
+            if covariate not in h.covariates.columns:
+                raise PopulationError(f"covariate {covariate!r} is not an individual covariate (have: "
+                                      f"{', '.join(map(str, h.covariates.columns)) or 'none'})")
+            col = h.covariates[covariate]
+            if col.isna().any():
+                raise PopulationError(f"covariate {covariate!r} is missing for animal "
+                                      f"{listed(h.animals[col.isna().to_numpy()].tolist())} — known-class models need "
+                                      "every animal's class (drop them or use a mixture, h2)")
         if likelihood == "full":
             raise PopulationError(f"an individual covariate ({covariate}) needs the conditional likelihood, as in secr "
                                   "(CL = TRUE); density is then derived")
-        names_idx, groups = np.unique(col.astype(str).to_numpy(), return_inverse=True)
-        names = [str(v) for v in names_idx]
-    model = _Model(likelihood == "full", distribution, detectfn, len(names),
-                   covariate is not None and ("g0" in vary or "lambda0" in vary),
-                   covariate is not None and "sigma" in vary)
-    prep = _prepare(ch, mask, detectfn, groups, names, fastproximity)
+        class_names = sorted({str(v) for h in chs for v in h.covariates[covariate].astype(str)})
+        groups = [pd.Index(class_names).get_indexer(h.covariates[covariate].astype(str)) for h in chs]
+    elif mixture is not None:
+        class_names = ["h1", "h2"]
+    else:
+        class_names = ["all"]
+    classes = len(class_names) > 1
+    p0_by = classes and ("g0" in vary or "lambda0" in vary)
+    sig_by = classes and "sigma" in vary
+    if mixture is not None and not (p0_by or sig_by):
+        raise PopulationError("a mixture (h2) needs g0 (lambda0) or sigma among the parameters that vary")
+    model = _Model(likelihood == "full", distribution, detectfn, class_names, mixture is not None, p0_by, sig_by, d_names)
+    fit_warnings: list[str] = []
+    sessions = [_Session(nm, _prepare(h, m, detectfn, g, class_names, fastproximity, fit_warnings), x)
+                for nm, h, m, g, x in zip(names, chs, masks, groups, xs)]
 
-    sigma0 = (start or {}).get("sigma") or _rpsv(ch)
+    sig_list = [_rpsv(h) for h in chs]
+    sigma0 = (start or {}).get("sigma") or (np.nanmedian(sig_list) if np.isfinite(sig_list).any() else np.nan)
     if not np.isfinite(sigma0):
-        sigma0 = float(np.median(np.sort(np.linalg.norm(ch.xy[:, None] - ch.xy[None], axis=2), 1)[:, 1]))
+        xy = chs[0].xy
+        sigma0 = float(np.median(np.sort(np.linalg.norm(xy[:, None] - xy[None], axis=2), 1)[:, 1]))
     p00 = (start or {}).get(model.p0_name, 0.1)
-    cl_model = _Model(False, distribution, detectfn, model.ngroups, model.g0_by_group, model.sigma_by_group)
-    n0 = model.ngroups if model.g0_by_group else 1
-    ns = model.ngroups if model.sigma_by_group else 1
     link0 = special.logit(p00) if model.p0_name == "g0" else np.log(p00)
-    b_det = np.r_[np.full(n0, link0), np.full(ns, np.log(sigma0))]
+    cl_model = _Model(False, distribution, detectfn, class_names, model.mixture, p0_by, sig_by, d_names)
+    n0 = len(class_names) if p0_by else 1
+    ns = len(class_names) if sig_by else 1
+    spread0 = np.linspace(-0.7, 0.7, n0) if model.mixture and n0 > 1 else np.zeros(n0)
+    spread1 = np.linspace(-0.3, 0.3, ns) if model.mixture and ns > 1 else np.zeros(ns)
+    b_det = np.r_[link0 + spread0, np.log(sigma0) + spread1, np.zeros(len(class_names) - 1 if model.mixture else 0)]
 
     def nll_cl(b: np.ndarray) -> tuple[float, np.ndarray]:
-        v, g = _loglik(prep, cl_model, b, True)
+        v, g = _loglik(sessions, cl_model, b, True)
         return (-v, -g) if np.isfinite(v) else (1e300, np.zeros_like(b))
 
     # Detection parameters first from the conditional likelihood, which is the Poisson full likelihood with D
-    # profiled out; the full fit then starts at its exact optimum (Poisson) or next to it (binomial).
+    # profiled out; the full fit then starts at its exact optimum (Poisson, D~1) or next to it.
     res = optimize.minimize(nll_cl, b_det, jac=True, method="BFGS", options={"gtol": 1e-6, "maxiter": 400})
     b_det = res.x
     ok = res.success or np.max(np.abs(nll_cl(b_det)[1])) < 1e-4
     if model.full:
-        a0 = mask.cell_area_ha * sum(p[2].sum() for p in _components(prep, cl_model, b_det)[1])
-        beta = np.r_[np.log(ch.n / a0), b_det]
+        esa = sum(s.prep.mask.cell_area_ha * len(s.prep.mask) * _p_animal(s, cl_model, b_det)[0] if s.prep.ch.n else
+                  s.prep.mask.cell_area_ha * len(s.prep.mask) for s in sessions)
+        beta = np.r_[np.log(sum(h.n for h in chs) / esa), np.zeros(len(d_names) - 1), b_det]
     else:
         beta = b_det
 
+    memo: dict[bytes, tuple[float, np.ndarray]] = {}
+
     def nll_grad(b: np.ndarray) -> tuple[float, np.ndarray]:
-        v, g = _loglik(prep, model, b, True)
-        return (-v, -g) if np.isfinite(v) else (1e300, np.zeros_like(b))
+        key = np.asarray(b, float).tobytes()
+        if key not in memo:  # the Newton polish and the checks below revisit points
+            v, g = _loglik(sessions, model, b, True)
+            memo[key] = (-v, -g) if np.isfinite(v) else (1e300, np.zeros_like(b))
+        return memo[key]
 
     def nll(b: np.ndarray) -> float:
         return nll_grad(b)[0]
 
-    if model.full and distribution == "binomial":
-        res = optimize.minimize(nll_grad, beta, jac=True, method="BFGS", options={"gtol": 1e-6, "maxiter": 400})
+    if model.full and (distribution == "binomial" or len(d_names) > 1):
+        res = optimize.minimize(nll_grad, beta, jac=True, method="BFGS", options={"gtol": 1e-6, "maxiter": 500})
         beta, ok = res.x, res.success or np.max(np.abs(nll_grad(res.x)[1])) < 1e-4
     # Newton polish: the Hessian is needed for the variances anyway, and it pins the optimum down exactly.
     hess = hessian_from_gradient(lambda b: nll_grad(b)[1], beta)
-    for _ in range(2):
+    for _ in range(3):
         # Near the optimum the Hessian barely changes, so it is reused for the Newton steps.
         grad = nll_grad(beta)[1]
         if not np.all(np.isfinite(hess)) or np.max(np.abs(grad)) < 1e-8:
@@ -486,64 +833,142 @@ def fit_scr(
             break
         beta = beta - step
     grad = nll_grad(beta)[1]
-    param_names = model.names(names)
+    param_names = model.names()
+    what = f"{detectfn}, {chs[0].detector}, " + (f"session {names[0]}" if len(names) == 1 else f"{len(names)} sessions")
     if not ok or not np.all(np.isfinite(hess)) or np.max(np.abs(grad)) > 1e-3:
-        raise PopulationError(f"the SCR model did not converge ({detectfn}, {ch.detector}, session {ch.session}): "
-                              f"optimizer: {res.message}; largest gradient {np.max(np.abs(grad)):.3g} — no estimate reported")
+        raise PopulationError(f"the SCR model did not converge ({what}): optimizer: {res.message}; largest gradient "
+                              f"{np.max(np.abs(grad)):.3g} — no estimate reported")
     eig = np.linalg.eigvalsh(hess)
     if eig.min() <= 0:
-        raise PopulationError(f"the SCR model did not converge ({detectfn}, {ch.detector}, session {ch.session}): the "
-                              "information matrix is not positive definite, so some parameter is not identifiable "
-                              "from these data — no estimate reported")
+        raise PopulationError(f"the SCR model did not converge ({what}): the information matrix is not positive "
+                              "definite, so some parameter is not identifiable from these data — no estimate reported")
     vcov = np.linalg.inv(hess)
-    links = model.links(names)
+    links = model.links()
+    span = max(np.ptp(m.xy, 0).max() for m in masks)
     for nm, b in zip(param_names, beta):
-        if (nm.startswith("g0") and b > 12) or (nm.startswith("sigma") and np.exp(b) > 10 * np.ptp(mask.xy, 0).max()):
+        if (nm.startswith("g0") and b > 12) or (nm.startswith("sigma") and np.exp(b) > 10 * span) or \
+                (nm.startswith("pmix") and abs(b) > 10):
             raise PopulationError(f"the SCR model did not converge: {nm} ran to its bound ({b:.3g} on the link scale) "
-                                  f"in session {ch.session} — too few recaptures to estimate it")
-    rows = []
+                                  f"in {what} — too few recaptures to estimate it")
     se_beta = np.sqrt(np.diag(vcov))
-    for nm, link, b, s in zip(param_names, links, beta, se_beta):
-        inv = special.expit if link == "logit" else np.exp
-        est = float(inv(b))
-        rows.append({"parameter": nm, "link": link, "beta": float(b), "SE.beta": float(s), "estimate": est,
-                     "SE": float(s * (est * (1 - est) if link == "logit" else est)),
-                     "lcl": float(inv(b - Z975 * s)), "ucl": float(inv(b + Z975 * s))})
-    estimates = pd.DataFrame(rows)
-    _, parts, *_ = _components(prep, model, beta)
-    esa = np.empty(ch.n)
-    for rows_g, _, pd_g in parts:
-        esa[rows_g] = mask.cell_area_ha * pd_g.sum()
-    fit = SCRFit(estimates, -nll(beta), len(beta), ch.n, ch.detector, detectfn, likelihood, distribution, beta, vcov,
-                 esa, summary, [], prep, model)
-    if not model.full:
-        fit.estimates = pd.concat([estimates, pd.DataFrame([_derived_density(fit)])], ignore_index=True)
+    loose = [nm for nm, se in zip(param_names, se_beta) if not se < 10]
+    if loose:
+        raise PopulationError(f"the SCR model did not converge ({what}): {', '.join(loose)} not identifiable (SE on the "
+                              "link scale over 10) — a degenerate fit, e.g. a mixture class with almost no detections; "
+                              "no estimate reported")
+    coef = pd.DataFrame({"parameter": param_names, "beta": beta, "SE.beta": se_beta,
+                         "lcl": beta - Z975 * se_beta, "ucl": beta + Z975 * se_beta})
+    rows = []
+    nd = len(d_names) if model.full else 0
+    for nm, link, b, s in list(zip(param_names, links, beta, se_beta))[nd:]:
+        if link == "logit":
+            est = float(special.expit(b))
+            rows.append({"parameter": nm, "link": link, "beta": float(b), "SE.beta": float(s), "estimate": est,
+                         # secr's se.untransform: delta method for logit.
+                         "SE": float(s * est * (1 - est)), "lcl": float(special.expit(b - Z975 * s)),
+                         "ucl": float(special.expit(b + Z975 * s))})
+        else:
+            rows.append(_lognormal_row(nm, float(np.exp(b)), float(s), float(b)))
+    if model.mixture:
+        w = special.expit(beta[-1])
+        se = float(se_beta[-1])
+        rows.append({"parameter": "pmix[h1]", "link": "logit", "beta": float(-beta[-1]), "SE.beta": se,
+                     "estimate": float(1 - w), "SE": float(se * w * (1 - w)),
+                     "lcl": float(special.expit(-beta[-1] - Z975 * se)), "ucl": float(special.expit(-beta[-1] + Z975 * se))})
+    fit = SCRFit(pd.DataFrame(), -nll(beta), len(beta), sum(h.n for h in chs), chs[0].detector, detectfn, likelihood,
+                 distribution, beta, vcov, np.zeros(0), summary, fit_warnings, sessions[0].prep, model, sessions, coef,
+                 _formula(density, model, covariate, vary), fastproximity)
+    fit.esa_ha = _esa_of(fit, beta, 0)
+    if model.full:
+        d_rows = _density_rows(fit, levels)
+    else:
+        d_rows = [_derived_density(fit, i) for i in range(len(sessions))]
+        if len(sessions) > 1:
+            for r, s in zip(d_rows, sessions):
+                r["parameter"] = f"D[{s.name}]"
+    fit.estimates = pd.DataFrame(d_rows + rows)
+    if not model.full:  # secr prints derived D after the detection parameters
+        fit.estimates = pd.DataFrame(rows + d_rows)
     _edge_warnings(fit)
     return fit
 
 
-def _pdots(fit: SCRFit, beta: np.ndarray) -> list[np.ndarray]:
-    """p.(x) over the mask for each group, without the per-animal terms."""
-    _, p0, sig = fit._model.unpack(beta)
+_fit_scr = fit_scr
+
+
+@functools.wraps(_fit_scr)
+def fit_scr(*args, **kwargs) -> SCRFit:  # noqa: F811 - the same function, run with large arrays kept on the heap
+    with _arrays_on_the_heap():
+        return _fit_scr(*args, **kwargs)
+
+
+def _formula(density: str, model: _Model, covariate: str | None, vary: tuple[str, ...]) -> str:
+    by = "h2" if model.mixture else covariate
+    parts = [f"D{density.replace(' ', '').removeprefix('D')}" if model.full else "CL"]
+    parts += [f"{model.p0_name}~{by if model.p0_by_class else 1}", f"sigma~{by if model.sigma_by_class else 1}"]
+    return " ".join(parts)
+
+
+def _p_animal(ses: _Session, model: _Model, beta: np.ndarray) -> np.ndarray:
+    """Pr(detected) of each animal of a session with a uniform density over the mask (mixture-averaged)."""
+    _, p0, sig, pm = model.unpack(beta)
     none = np.array([], dtype=int)
-    return [_logp_pdot(fit._prep, float(p0[g]), float(sig[g]), none)[1] for g in range(fit._model.ngroups)]
+    p_c = np.array([_logp_pdot(ses.prep, float(p0[c]), float(sig[c]), none)[1].mean() for c in range(model.ngroups)])
+    if model.known:
+        return p_c[ses.prep.groups]
+    return np.full(max(ses.prep.ch.n, 1), float(pm @ p_c))
 
 
-def _esa_of(fit: SCRFit, beta: np.ndarray) -> np.ndarray:
-    """Effective sampling area (ha) of each animal at parameters beta."""
-    per_group = np.array([p.sum() for p in _pdots(fit, beta)]) * fit._prep.mask.cell_area_ha
-    return per_group[fit._prep.groups]
+def _esa_of(fit: SCRFit, beta: np.ndarray, index: int = 0) -> np.ndarray:
+    """Effective sampling area (ha) of each animal of a session at parameters beta (uniform density)."""
+    ses = fit.sessions[index]
+    return ses.prep.mask.area_ha * _p_animal(ses, fit._model, beta)[:ses.prep.ch.n]
 
 
-def _derived_density(fit: SCRFit) -> dict:
+def _density_rows(fit: SCRFit, levels: dict) -> list[dict]:
+    """Real D: the intercept-only D, or each session's mean over its mask and each class-covariate level's D."""
+    model = fit._model
+    nd = len(model.d_names)
+    vd = fit.vcov[:nd, :nd]
+    bd = fit.beta[:nd]
+    if nd == 1:
+        se = float(np.sqrt(vd[0, 0]))
+        return [_lognormal_row("D", float(np.exp(bd[0])), se, float(bd[0]))]
+    rows = []
+    multi = len(fit.sessions) > 1
+    means = []
+    for ses in fit.sessions:
+        dx = np.exp(ses.X @ bd)
+        est = float(dx.mean())
+        g = (dx @ ses.X) / len(dx) / est  # gradient of log mean D
+        means.append((est, g))
+        rows.append(_lognormal_row(f"D[{ses.name}]" if multi else "D", est, float(np.sqrt(g @ vd @ g))))
+        if levels and all(c == "D" or c.startswith("D.session") or any(c.startswith(f"D.{t}") for t in levels)
+                          for c in model.d_names):
+            uniq = np.unique(ses.X, axis=0)
+            frame = ses.prep.mask.covariates
+            for row_x in uniq:
+                at = np.flatnonzero((ses.X == row_x).all(1))[0]
+                label = ", ".join(f"{t}={frame[t].astype(str).iloc[at]}" for t in levels)
+                se = float(np.sqrt(row_x @ vd @ row_x))
+                rows.append(_lognormal_row(f"D[{ses.name + ', ' if multi else ''}{label}]", float(np.exp(row_x @ bd)), se,
+                                           float(row_x @ bd)))
+    for (e0, g0_), (e1, g1), s0, s1 in zip(means, means[1:], fit.sessions, fit.sessions[1:]):
+        g = g1 - g0_
+        rows.append(_lognormal_row(f"D ratio {s1.name}/{s0.name}", e1 / e0, float(np.sqrt(g @ vd @ g))))
+    return rows
+
+
+def _derived_density(fit: SCRFit, index: int = 0) -> dict:
     """Density from a conditional fit, D = sum(1/a_i), with secr's derived() variance and lognormal interval."""
-    area = fit._prep.mask.area_ha
-    dens = float(np.sum(1.0 / fit.esa_ha))
-    grad = _gradient(lambda b: float(np.sum(1.0 / _esa_of(fit, b))), fit.beta)
+    area = fit.sessions[index].prep.mask.area_ha
+    esa = _esa_of(fit, fit.beta, index)
+    dens = float(np.sum(1.0 / esa))
+    grad = _gradient(lambda b: float(np.sum(1.0 / _esa_of(fit, b, index))), fit.beta)
     if fit.distribution == "binomial":
-        var_n = np.sum((1 - fit.esa_ha / area) / fit.esa_ha**2)
+        var_n = np.sum((1 - esa / area) / esa**2)
     else:
-        var_n = np.sum(1.0 / fit.esa_ha**2)
+        var_n = np.sum(1.0 / esa**2)
     se = float(np.sqrt(var_n + grad @ fit.vcov @ grad))
     c = np.exp(Z975 * np.sqrt(np.log(1 + (se / dens) ** 2)))
     return {"parameter": "D", "link": "derived", "beta": np.nan, "SE.beta": np.nan, "estimate": dens, "SE": se,
@@ -553,43 +978,81 @@ def _derived_density(fit: SCRFit) -> dict:
 def _edge_warnings(fit: SCRFit) -> None:
     """Warn (not fail) when the buffer is narrow for the fitted sigma, as secr's mask checks advise."""
     sig = fit.estimates.loc[fit.estimates["parameter"].str.startswith("sigma"), "estimate"].max()
-    prep = fit._prep
     from scipy.spatial import cKDTree
 
-    dist, _ = cKDTree(prep.ch.xy).query(prep.mask.xy)
-    if dist.max() < 3 * sig:
-        fit.warnings.append(f"the mask reaches only {dist.max():.0f} m beyond the detectors, less than 3 sigma "
-                            f"({3 * sig:.0f} m): density may be overestimated — widen the buffer")
+    for ses in fit.sessions:
+        dist, _ = cKDTree(ses.prep.ch.xy).query(ses.prep.mask.xy)
+        if dist.max() < 3 * sig:
+            fit.warnings.append(f"the mask reaches only {dist.max():.0f} m beyond the detectors"
+                                f"{' in session ' + ses.name if len(fit.sessions) > 1 else ''}, less than 3 sigma "
+                                f"({3 * sig:.0f} m): density may be overestimated — widen the buffer")
 
 
-def region_n(fit: SCRFit, in_region: np.ndarray) -> dict:
-    """Expected N (D x area) and realised N (detected animals centred there plus expected undetected) in a region."""
+def region_n(fit: SCRFit, in_region: np.ndarray, session: str | None = None) -> dict:
+    """Expected N (the density surface summed over a region) and realised N (detected animals centred there plus
+    the expected undetected) in one session, as secr's region.N."""
     in_region = np.asarray(in_region, bool)
-    mask = fit._prep.mask
+    ses = fit._session(session)
+    mask = ses.prep.mask
     if in_region.shape != (len(mask),):
         raise PopulationError(f"region: need one true/false per mask point ({len(mask)}), got shape {in_region.shape}")
     area = mask.cell_area_ha * in_region.sum()
-    drow = fit.estimates.set_index("parameter").loc["D"]
-    dens, se_d = float(drow["estimate"]), float(drow["SE"])
-    e_n = dens * area
-    se_e = se_d * area
-    c = np.exp(Z975 * np.sqrt(np.log(1 + (se_e / e_n) ** 2))) if e_n > 0 else 1.0
-    post = fit.posterior()
+    model = fit._model
+    if model.full:
+        nd = len(model.d_names)
+        dx = np.exp(ses.X @ fit.beta[:nd])
+        e_n = float(mask.cell_area_ha * dx[in_region].sum())
+        g = mask.cell_area_ha * (dx[in_region] @ ses.X[in_region]) / e_n if e_n > 0 else np.zeros(nd)
+        se_log = float(np.sqrt(g @ fit.vcov[:nd, :nd] @ g))
+        se_e = e_n * float(np.sqrt(np.expm1(se_log**2)))
+        lcl, ucl = e_n * np.exp(-Z975 * se_log), e_n * np.exp(Z975 * se_log)
+    else:
+        drow = fit.estimates.set_index("parameter").loc["D" if len(fit.sessions) == 1 else f"D[{ses.name}]"]
+        dens, se_d = float(drow["estimate"]), float(drow["SE"])
+        e_n, se_e = dens * area, se_d * area
+        c = np.exp(Z975 * np.sqrt(np.log(1 + (se_e / e_n) ** 2))) if e_n > 0 else 1.0
+        lcl, ucl = e_n / c, e_n * c
+    post = fit.posterior(ses.name)
     detected_in = float(post[:, in_region].sum())
+    index = fit.sessions.index(ses)
 
     def undetected(b: np.ndarray) -> float:
-        pdot = _pdots(fit, b)[0]
-        d_b = float(np.exp(b[0])) if fit._model.full else float(np.sum(1.0 / _esa_of(fit, b)))
-        return d_b * mask.cell_area_ha * float((1 - pdot)[in_region].sum())
+        pieces = _session_ll(ses, model, b, keep=True)[1]
+        pdot = pieces["pdot"] if pieces["pdot"] is not None else pieces["pdots"][0]
+        d_b = pieces["D"] if model.full else float(np.sum(1.0 / _esa_of(fit, b, index)))
+        return float(np.sum((d_b * mask.cell_area_ha * (1 - pdot))[in_region]))
 
     u = undetected(fit.beta)
     grad = _gradient(undetected, fit.beta)
     se_r = float(np.sqrt(max(grad @ fit.vcov @ grad + u, 0.0)))
     return {"area_ha": area, "area_km2": area / 100, "E.N": e_n, "E.N.SE": se_e,
-            "E.N.lcl": e_n / c, "E.N.ucl": e_n * c, "R.N": detected_in + u, "R.N.SE": se_r,
+            "E.N.lcl": lcl, "E.N.ucl": ucl, "R.N": detected_in + u, "R.N.SE": se_r,
             "detected_in_region": detected_in}
 
 
 def fit_sessions(histories: dict[str, CaptureHistory], masks: dict[str, Mask] | Mask, **kwargs) -> dict[str, SCRFit]:
     """Fit each session (year) separately; masks one per session or one shared."""
     return {s: fit_scr(ch, masks[s] if isinstance(masks, dict) else masks, **kwargs) for s, ch in histories.items()}
+
+
+def aic_table(fits: dict[str, SCRFit], criterion: str = "AICc") -> pd.DataFrame:
+    """Models ranked as secr's AIC(): npar, logLik, AIC, AICc, the difference from the best and Akaike weights.
+
+    Models must be fitted to the same data with the same likelihood (full or conditional), as secr requires.
+    """
+    if not fits:
+        raise PopulationError("no models to compare")
+    kinds = {(f.likelihood, f.n, f.fastproximity) for f in fits.values()}
+    if len(kinds) > 1:
+        raise PopulationError("models to compare must use the same data, likelihood and fastproximity "
+                              f"(got {sorted(map(str, kinds))})")
+    if criterion not in ("AIC", "AICc"):
+        raise PopulationError(f"criterion must be AIC or AICc, got {criterion!r}")
+    rows = [{"name": k, "model": f.model_formula, "detectfn": f.detectfn, "npar": f.npar, "logLik": f.loglik,
+             "AIC": f.aic, "AICc": f.aicc} for k, f in fits.items()]
+    table = pd.DataFrame(rows)
+    delta = table[criterion] - table[criterion].min()
+    table["d" + criterion] = delta
+    w = np.exp(-delta / 2)
+    table[criterion + "wt"] = w / w.sum()
+    return table.sort_values(criterion, kind="stable").reset_index(drop=True)

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from bigcats.population.capthist import CaptureHistory, make_capthist
-from bigcats.population.errors import PopulationError
+from bigcats.population.errors import PopulationError, listed
+from bigcats.population.mask import Mask, mask_spacing
 
 FORMATS = ("trapID", "XY")
 
@@ -59,6 +60,11 @@ def read_traps(path: str | Path, binary_usage: bool = True) -> tuple[pd.DataFram
             cov = [rest[-1][1:]]
             rest = rest[:-1]
         if rest:
+            if binary_usage and len(rest) == 1 and rest[0].isdigit() and set(rest[0]) - {"0", "1"}:
+                raise PopulationError(
+                    f"{path}, line {no}: usage {rest[0]!r} of detector {f[0]} is read as secr's binary usage, one 0/1 "
+                    "digit per occasion; if it is effort per detector (e.g. camera-days), read it with "
+                    "binary_usage=False (--usage-counts), as secr's read.traps(binary.usage = FALSE)")
             try:
                 u = [float(c) for c in rest[0]] if binary_usage and len(rest) == 1 else [float(v) for v in rest]
             except ValueError:
@@ -75,9 +81,76 @@ def read_traps(path: str | Path, binary_usage: bool = True) -> tuple[pd.DataFram
         frame[f"cov{j + 1}"] = [c[j] if j < len(c) else None for c in covs]
     if usage:
         if len(usage) != len(traps) or len({len(u) for u in usage}) != 1:
-            raise PopulationError(f"{path}: usage must be given for every detector and for the same number of occasions")
+            lengths = sorted({len(u) for u in usage})
+            hint = (" — a usage field such as '344' is read as one 0/1 digit per occasion (secr's binary.usage = TRUE); "
+                    "if it is effort per detector (camera-days), read it with binary_usage=False (--usage-counts)"
+                    if binary_usage else "")
+            raise PopulationError(f"{path}: usage must be given for every detector and for the same number of occasions "
+                                  f"({len(usage)} of {len(traps)} detectors have usage, with {lengths} occasions){hint}")
         return frame, np.array(usage)
     return frame, None
+
+
+def read_mask(path: str | Path, spacing: float | None = None, columns: list[str] | None = None) -> Mask:
+    """secr's read.mask: x y (named columns, or the first two) plus covariates; spacing derived as secr does.
+
+    A .csv file has a header row (rows with HABITAT other than 1 are dropped, as secr does); a text file has one
+    when its first line is not two numbers (write.mask writes one after its '#' comments).
+    """
+    path = Path(path)
+    rows = _rows(path)
+    first = rows[0][1]
+    numeric = all(_is_number(v) for v in first[:2])
+    header = path.suffix.lower() == ".csv" or not numeric
+    names = first if header else ["x", "y"] + [f"V{j + 3}" for j in range(len(first) - 2)]
+    body = rows[1:] if header else rows
+    width = len(names)
+    bad = [no for no, f in body if len(f) != width]
+    if bad:
+        raise PopulationError(f"{path}, line {bad[0]}: expected {width} fields ({' '.join(names)})")
+    if not body:
+        raise PopulationError(f"{path}: no mask points")
+    frame = pd.DataFrame([f for _, f in body], columns=names)
+    if "HABITAT" in frame.columns and path.suffix.lower() == ".csv":
+        frame = frame[pd.to_numeric(frame["HABITAT"], errors="coerce") == 1]
+    ix = ["x", "y"] if {"x", "y"} <= set(frame.columns) else list(frame.columns[:2])
+    xy = frame[ix].apply(pd.to_numeric, errors="coerce")
+    if xy.isna().any().any():
+        line = np.array([no for no, _ in body])[xy.isna().any(axis=1).to_numpy()][0] if len(body) == len(xy) else "?"
+        raise PopulationError(f"{path}, line {line}: x and y of a mask point must be numbers")
+    cov = frame.drop(columns=ix).reset_index(drop=True)
+    if columns is not None:
+        missing = [c for c in columns if c not in cov.columns]
+        if missing:
+            raise PopulationError(f"{path}: mask covariate {listed(missing)} not in the file (have: {', '.join(cov.columns) or 'none'})")
+        cov = cov[columns]
+    for c in cov.columns:
+        num = pd.to_numeric(cov[c], errors="coerce")
+        if num.notna().all():
+            cov[c] = num
+    pts = xy.to_numpy(float)
+    if spacing is None:
+        spacing = mask_spacing(pts)
+    if not spacing > 0:
+        raise PopulationError(f"{path}: mask spacing must be positive, got {spacing}")
+    return Mask(pts, float(spacing), cov if len(cov.columns) else None)
+
+
+def write_mask(path: str | Path, mask: Mask) -> Path:
+    """Write a mask as secr's write.mask does: a header row x y and the covariates, one point a line."""
+    frame = pd.DataFrame({"x": mask.xy[:, 0], "y": mask.xy[:, 1]})
+    if mask.covariates is not None:
+        frame = pd.concat([frame, mask.covariates.reset_index(drop=True)], axis=1)
+    frame.to_csv(path, sep=" ", index=False, float_format="%.6f")
+    return Path(path)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def read_captures(path: str | Path, traps: pd.DataFrame, fmt: str | None = None,
@@ -182,3 +255,86 @@ def write_capthist(path: str | Path, ch: CaptureHistory | dict[str, CaptureHisto
         parts.append(frame)
     pd.concat(parts).to_csv(path, sep=" ", header=False, index=False)
     return Path(path)
+
+
+def _token(text: object) -> str:
+    """A field secr's readers take as one token: blanks and '#' would split or cut the line."""
+    out = "".join("_" if ch.isspace() or ch in "#/,\"'" else ch for ch in str(text))
+    return out or "_"
+
+
+def write_secr_script(path: str | Path, fit) -> list[Path]:
+    """Write an R script and its input files (captures, detectors with usage, masks) that refit `fit` in secr.
+
+    The script reads the files with secr's own readers (read.capthist, read.mask) and calls secr.fit with the
+    same detector, detection function, likelihood, distribution, model and fastproximity setting, then prints
+    -logLik, AIC, the real estimates and (conditional likelihood) derived density, to compare with bigcats.
+    """
+    path = Path(path)
+    stem = path.with_suffix("")
+    sessions = fit.sessions
+    multi = len(sessions) > 1
+    written = []
+    capt = stem.parent / f"{stem.name}_capt.txt"
+    lines = []
+    covnames = list(sessions[0].prep.ch.covariates.columns)
+    for ses in sessions:
+        h = ses.prep.ch
+        rep = np.repeat(np.arange(len(h.animal)), h.count.astype(int))
+        for i in rep:
+            a = h.animal[i]
+            cov = [_token(h.covariates[c].iloc[a]) for c in covnames]
+            lines.append(" ".join([_token(ses.name), _token(h.animals[a]), str(int(h.occasion[i]) + 1),
+                                   _token(h.traps["trapID"].iloc[h.trap[i]]), *cov]))
+    capt.write_text("# session animal occasion detector" + "".join(f" {c}" for c in covnames) + "\n"
+                    + "\n".join(lines) + "\n", encoding="utf-8")
+    written.append(capt)
+    trapfiles, maskfiles = [], []
+    for j, ses in enumerate(sessions):
+        h = ses.prep.ch
+        tf = stem.parent / f"{stem.name}_traps{'_' + str(j + 1) if multi else ''}.txt"
+        frame = h.traps.assign(trapID=h.traps["trapID"].map(_token))
+        write_traps(tf, frame, h.usage)
+        trapfiles.append(tf)
+        mf = stem.parent / f"{stem.name}_mask{'_' + str(j + 1) if multi else ''}.txt"
+        write_mask(mf, ses.prep.mask)
+        maskfiles.append(mf)
+    written += trapfiles + maskfiles
+    model = fit._model
+    p0 = model.p0_name
+    by = "h2" if model.mixture else None
+    if model.known:
+        by = next(c for c in covnames if sorted({str(v) for v in sessions[0].prep.ch.covariates[c].astype(str)})
+                  == model.class_names) if covnames else None
+    formula = [f"{p0} ~ {by if model.p0_by_class else 1}", f"sigma ~ {by if model.sigma_by_class else 1}"]
+    if model.full:
+        dterm = fit.model_formula.split()[0].removeprefix("D")
+        formula.insert(0, f"D {dterm.replace('~', '~ ')}")
+    r_fn = {"HN": "HN", "HHN": "HHN", "EX": "EX"}[fit.detectfn]
+
+    def q(p: Path) -> str:
+        return '"' + p.name.replace("\\", "/").replace('"', "") + '"'
+
+    tvec = q(trapfiles[0]) if not multi else "c(" + ", ".join(q(t) for t in trapfiles) + ")"
+    masks = (f"read.mask({q(maskfiles[0])}, spacing = {sessions[0].prep.mask.spacing!r}, header = TRUE)" if not multi else
+             "list(" + ", ".join(f"read.mask({q(m)}, spacing = {s.prep.mask.spacing!r}, header = TRUE)"
+                                 for m, s in zip(maskfiles, sessions)) + ")")
+    script = f"""# secr refit of a bigcats SCR fit ({fit.model_formula}; {fit.detector}, {fit.detectfn}).
+# Run from this folder: Rscript {path.name}
+# bigcats: -LL {-fit.loglik:.6f}, AIC {fit.aic:.4f}, npar {fit.npar}
+library(secr)
+ch <- read.capthist({q(capt)}, {tvec}, detector = "{fit.detector}", fmt = "trapID",
+                    binary.usage = FALSE{', covnames = c(' + ', '.join(repr(c).replace("'", '"') for c in covnames) + ')' if covnames else ''},
+                    noccasions = {"c(" + ", ".join(str(s.prep.ch.noccasions) for s in sessions) + ")" if multi else sessions[0].prep.ch.noccasions})
+mask <- {masks}
+fit <- secr.fit(ch, mask = mask, detectfn = "{r_fn}", CL = {"FALSE" if model.full else "TRUE"},
+                model = list({", ".join(formula)}),
+                details = list(fastproximity = {"TRUE" if fit.fastproximity else "FALSE"}, distribution = "{fit.distribution}"),
+                trace = FALSE)
+cat("-LL", format(-logLik(fit), digits = 12), "AIC", format(AIC(fit)$AIC, digits = 12), "\\n")
+print(coef(fit), digits = 10)
+print(predict(fit), digits = 10)
+{"print(derived(fit), digits = 10)" if not model.full else ""}
+"""
+    path.write_text(script, encoding="utf-8")
+    return [path, *written]

@@ -62,8 +62,11 @@ class DensityEstimate:
 def estimate_density(frames: SurveyFrames, species: str, *, detectfn: str = DETECTFN, buffer: float | None = None,
                      spacing: float | None = None, full_days_only: bool = True, likelihood: str = "full",
                      distribution: str = "poisson", covariate: str | None = None,
-                     joint: bool = False) -> DensityEstimate:
-    """Fit SCR to one species' confirmed identifications in the frames; PopulationError when it cannot be fitted."""
+                     joint: bool = False, **options: Any) -> DensityEstimate:
+    """Fit SCR to one species' confirmed identifications in the frames; PopulationError when it cannot be fitted.
+
+    `options` go to population.from_store.fit_species: mask, habitat, crs, density (D~...), mixture, fastproximity.
+    """
     from bigcats.population.from_store import fit_species
     from bigcats.survey.sides import require_sides
 
@@ -73,7 +76,7 @@ def estimate_density(frames: SurveyFrames, species: str, *, detectfn: str = DETE
         raise PopulationError(f"no observations of {species} in this selection")
     inputs, fit = fit_species(frames, species, buffer=buffer, spacing=spacing, detectfn=detectfn,
                               full_days_only=full_days_only, likelihood=likelihood, distribution=distribution,
-                              covariate=covariate)
+                              covariate=covariate, **options)
     settings = {"detector": "proximity", "detectfn": detectfn, "likelihood": likelihood,
                 "occasion": "local day" + (" (full days of effort)" if full_days_only else "")}
     comparison = None
