@@ -85,3 +85,7 @@ class DataError(BigcatsError):
             problems = plist
         self.problems = problems
         super().__init__(f"{what} refused, nothing was changed; {problems.total} problem(s):\n{problems.summary()}")
+
+
+class IntakeError(DataError):
+    """A partner's source was refused (tables are all-or-nothing); every problem carries file, row and field."""

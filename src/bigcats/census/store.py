@@ -7,7 +7,7 @@ source); `census_report_tables` gives the latest census back in the shape the st
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Engine, delete, select
 
+from bigcats.core.clock import utcnow
 from bigcats.census.routes import RouteSet
 from bigcats.store.models_census import RESULT_KINDS, CensusCrossing, CensusResult, CensusRoute, CensusSurvey
 
@@ -59,7 +60,7 @@ def store_census(engine: Engine, code: str, routes: RouteSet, crossings: pd.Data
     gdf = routes.routes.to_crs("EPSG:4326") if routes.routes.crs is not None else routes.routes
     visits = routes.surveys.assign(date=pd.to_datetime(routes.surveys["date"]).dt.strftime("%Y-%m-%d"))
     by_route = {rid: _rows(g[["date", "days_since_snow"]]) for rid, g in visits.groupby("route_id")}
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = utcnow()
     kinds = ([k for k in RESULT_KINDS if k.startswith("fmp")] if fmp is not None else []) + \
         (["tigers-unit"] if tigers is not None else [])
     settings = json.loads(json.dumps(settings or {}, default=str))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pandas as pd
 
 from bigcats.census.errors import CensusError
+from bigcats.core.tables import decode_text, sniff_separator
+from bigcats.problems import DataError
 
 
 def read_table(source: str | Path | pd.DataFrame, sheet: str | int | None = None) -> tuple[pd.DataFrame, str]:
@@ -20,7 +23,12 @@ def read_table(source: str | Path | pd.DataFrame, sheet: str | int | None = None
         if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
             frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0)
         else:
-            frame = pd.read_csv(path)
+            # The one encoding rule of intake (UTF-8 ± BOM, cp1251, GB18030) and its separator sniffing (, ; tab):
+            # census sheets come from the same field offices as the camera tables.
+            text, _ = decode_text(path.read_bytes(), str(path))
+            frame = pd.read_csv(io.StringIO(text), sep=sniff_separator(text))
+    except DataError as exc:
+        raise CensusError(str(path), str(exc.problems.summary())) from None
     except Exception as exc:  # pandas/openpyxl raise many types for unreadable files
         raise CensusError(str(path), f"cannot read as a table ({exc})") from None
     frame.columns = [str(c).strip() for c in frame.columns]

@@ -13,3 +13,8 @@ def utcnow() -> datetime:
 def utcnow_iso() -> str:
     """The current UTC time as ISO 8601 text with an explicit offset, to the second (reports, manifests)."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def utcnow_z() -> str:
+    """The current UTC time as `YYYY-MM-DDTHH:MM:SSZ` (Camtrap DP's `created`, exchange manifests)."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
 
 CHUNK = 1 << 20
 
@@ -27,3 +30,12 @@ def sha256_file(path: str | Path) -> str:
 def sha256_json(value: Any) -> str:
     """Hex SHA-256 of a JSON value in canonical form (sorted keys), so equal rows hash equal on every server."""
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def hash_ids(values) -> "np.ndarray":
+    """64-bit hashes of identifiers (a pandas Series), the one rule for unique and foreign-key checks: 8 bytes a
+    row instead of the strings; collisions are negligible below billions of rows."""
+    import numpy as np
+    import pandas as pd
+
+    return pd.util.hash_array(np.asarray(values.to_numpy(dtype=object), dtype=object), categorize=False)

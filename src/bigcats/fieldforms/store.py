@@ -9,7 +9,7 @@ Census routes, surveys and crossings are written as the census module's input fi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Engine, select
 
+from bigcats.core.clock import utcnow
 from bigcats.census.crossings import read_crossings
 from bigcats.census.errors import CensusError
 from bigcats.census.routes import route_set
@@ -133,7 +134,7 @@ def ingest_forms(engine: Engine, source: str | Path, partner: str, census_dir: s
         report = IntakeReport(source=str(source), format="odk-forms", partner=partner).finish(**frames.counts())
         imported = store_intake(engine, frames, report, partner, SOURCE_NAME, fmt="odk-forms", country=country)
         result.added.update(imported.added)
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = utcnow()
     with engine.begin() as conn:
         pid = load.ensure_partner(conn, partner, country=country)
         conn.execute(FieldSubmission.__table__.insert(), [

@@ -9,7 +9,6 @@ micro-degree (about 0.1 m): finer digits are noise of the reprojection and only 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from pathlib import Path
 
 import geopandas as gpd
@@ -18,6 +17,7 @@ import pyogrio
 import shapely
 from sqlalchemy import Connection, delete, func, insert, select
 
+from bigcats.core.clock import utcnow
 from bigcats.geo.errors import GeoError
 from bigcats.store.models_layers import LAYER_KINDS, MapLayerFeature
 
@@ -79,7 +79,7 @@ def publish_geopackage(conn: Connection, path: str | Path, layers: list[str] | N
     """Replace the map_layer features of each chosen layer with the GeoPackage's; returns layer, kind, features."""
     source = str(Path(path).resolve())
     frames = [layer_features(gdf, name, source) for name, gdf in read_geopackage(path, layers).items()]
-    created = datetime.now(timezone.utc).replace(tzinfo=None)
+    created = utcnow()
     out = []
     for rows in frames:
         name = str(rows["name"].iat[0]) if len(rows) else None

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import Engine, bindparam, select, update
 
+from bigcats.core.clock import utcnow
 from bigcats.errors import BigcatsError
 from bigcats.health.checks import Finding, Thresholds, check_cameras
 from bigcats.store.models import Deployment, DeploymentOutage, Media, Observation, Partner, Project, Station
@@ -117,7 +118,7 @@ def apply_findings(engine: Engine, keys: list[str], confirmed_by: str | None = N
     for dep in deps:
         _, _, found = findings(engine, deployment=int(dep))
         current.update({f.key: f for f in found})
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = utcnow()
     done = {"outages": 0, "clock_corrections": 0, "photos_shifted": 0, "already_applied": 0}
 
     def naive(ts) -> datetime:

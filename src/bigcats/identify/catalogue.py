@@ -9,13 +9,14 @@ Only confirmed decisions set observation.individual_id, which is what the captur
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, Table, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from bigcats.core.clock import utcnow
 from bigcats.identify.errors import IdentifyError
 from bigcats.store.models import Individual, IndividualAlias, Media, Observation, Partner, Species
 from bigcats.store.models_identify import CatalogueDecision, IdentificationProposal, IndividualImage
@@ -28,7 +29,7 @@ _TABLES: dict[str, Table] = {m.__tablename__: m.__table__ for m in
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return utcnow()
 
 
 def _utc(when: datetime | pd.Timestamp | None) -> datetime:

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
-from bigcats.problems import DataError, Problem, ProblemList
-
-
-class IntakeError(DataError):
-    """A partner's source was refused (tables are all-or-nothing); every problem carries file, row and field."""
+from bigcats.core.clock import utcnow_iso
+from bigcats.problems import IntakeError, Problem, ProblemList  # noqa: F401  (IntakeError re-exported)
 
 
 @dataclass
@@ -20,7 +16,7 @@ class IntakeReport:
     source: str
     format: str
     partner: str | None = None
-    started_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    started_at: str = field(default_factory=lambda: utcnow_iso())
     finished_at: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
     errors: ProblemList = field(default_factory=lambda: ProblemList(limit=10_000))
@@ -48,7 +44,7 @@ class IntakeReport:
     def finish(self, **counts: int) -> IntakeReport:
         """Stamp the end time and the final counts."""
         self.counts.update({k: int(v) for k, v in counts.items()})
-        self.finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.finished_at = utcnow_iso()
         return self
 
     @property

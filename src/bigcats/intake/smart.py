@@ -9,7 +9,6 @@ first); threats (snares, traps, camps, weapons, shots) are kept whatever their s
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import tempfile
 from dataclasses import replace
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
+from bigcats.core.clock import utcnow
 from bigcats.exchange.camtrapdp.importer import ImportResult, import_package
 from bigcats.exchange.camtrapdp.writer import write_package
 from bigcats.intake.frames import SurveyFrames
@@ -99,7 +99,7 @@ def save_column_map(engine: Engine, partner: str, columns, fmt: str = "table") -
     from bigcats.store import load
     from bigcats.store.models_partner import ColumnMap as Row
 
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = utcnow()
     with engine.begin() as conn:
         pid = load.ensure_partner(conn, partner)
         table = Row.__table__

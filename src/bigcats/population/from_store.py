@@ -70,7 +70,7 @@ class SCRInputs:
 
 def country_outlines(crs: pyproj.CRS | str, path: str | Path | None = None) -> dict[str, shapely.Geometry]:
     """Country polygons (ISO3 -> geometry) projected to `crs`: Natural Earth's North-East Asia by default."""
-    from bigcats.simulate.geography import load_countries
+    from bigcats.geo.countries import load_countries
 
     try:
         frame = load_countries(path, pyproj.CRS.from_user_input(crs).to_string())

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from importlib import resources
-from pathlib import Path
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -14,36 +10,8 @@ from pyproj import Transformer
 
 from bigcats.simulate.errors import SimulationError
 
-COUNTRIES_FILE = "countries_ne_asia_50m.geojson"
-
-
-def default_countries_path() -> Path:
-    """The Natural Earth outlines of North-East Asia: package data if shipped, else the shared data folder."""
-    try:
-        packaged = resources.files("bigcats").joinpath("data", "naturalearth", COUNTRIES_FILE)
-        if packaged.is_file():
-            return Path(str(packaged))
-    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover - only when bigcats is half-installed
-        pass
-    return Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "naturalearth" / COUNTRIES_FILE
-
-
-@lru_cache(maxsize=4)
-def _read_countries(path: str, crs: str) -> gpd.GeoDataFrame:
-    frame = gpd.read_file(path)
-    if "iso_a3" not in frame.columns:
-        raise SimulationError(f"{path}: country outlines need an 'iso_a3' column (found {list(frame.columns)})")
-    if frame.crs is None:
-        raise SimulationError(f"{path}: country outlines have no coordinate reference system")
-    return frame[["iso_a3", "geometry"]].to_crs(crs).dissolve("iso_a3")
-
-
-def load_countries(path: str | Path | None = None, crs: str = "EPSG:32652") -> gpd.GeoDataFrame:
-    """Country polygons indexed by ISO3 code, projected to `crs`."""
-    path = Path(path) if path is not None else default_countries_path()
-    if not path.is_file():
-        raise SimulationError(f"country outlines not found: {path} (pass countries_path in SurveyConfig)")
-    return _read_countries(str(path.resolve()), crs)
+# The outlines live with the other geography (bigcats.geo.countries); re-exported for the simulator's callers.
+from bigcats.geo.countries import COUNTRIES_FILE, default_countries_path, load_countries  # noqa: E402,F401
 
 
 def to_lonlat(x: np.ndarray, y: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:

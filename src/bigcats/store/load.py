@@ -301,7 +301,7 @@ class MediaKeys:
     """Database ids of a project's media, found by the package's mediaID through 64-bit hashes (flat memory)."""
 
     def __init__(self, conn: Connection, project_id: int, chunk: int = 200_000) -> None:
-        from bigcats.exchange.camtrapdp.validate import hash_ids  # noqa: PLC0415  (one hashing rule for all)
+        from bigcats.core.hashing import hash_ids  # noqa: PLC0415  (one hashing rule for all)
 
         self._hash = hash_ids
         hashes, ids = [], []

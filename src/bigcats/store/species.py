@@ -9,11 +9,11 @@ exchange ask the same question the same way.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Engine, and_, func, select, true
 
+from bigcats.core.clock import utcnow
 from bigcats.problems import DataError, Problem
 from bigcats.store import load
 from bigcats.store.models import Partner, Project, Species
@@ -123,7 +123,7 @@ def set_sensitive(engine: Engine, scientific_name: str, partner: str, sensitive:
         table = SpeciesSensitivity.__table__
         cond = and_(table.c.species_id == sid, table.c.partner_id == partner_id,
                     table.c.project_id == project_id if project_id is not None else table.c.project_id.is_(None))
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        now = utcnow()
         if conn.execute(select(table.c.id).where(cond)).first():
             conn.execute(table.update().where(cond).values(sensitive=bool(sensitive), updated=now))
         else:

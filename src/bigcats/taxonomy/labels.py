@@ -42,7 +42,7 @@ def _shipped_labels() -> pd.DataFrame:
 
 def read_label_map(path: str | Path) -> pd.DataFrame:
     """Read a user label map (CSV: label, scientificName and optional partner), checking every target name."""
-    from bigcats.intake.tables import read_table  # local import: intake depends on taxonomy, not the reverse
+    from bigcats.core.tables import read_table
 
     df = read_table(path)
     missing = {"label", "scientificName"} - set(df.columns)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Connection, delete, func, select, update
 
+from bigcats.core.clock import utcnow
 from bigcats.access.passwords import hash_password, verify_password  # noqa: F401  (used by the routes)
 from bigcats.store.models_access import AppSetting, LoginAttempt
 
@@ -31,7 +32,7 @@ MAX_FAILED_PER_ADDRESS = 20
 
 def now_utc() -> datetime:
     """The current UTC time, naive, as the store keeps times."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return utcnow()
 
 
 # A valid hash to verify against when the user does not exist, so timing does not reveal user names.

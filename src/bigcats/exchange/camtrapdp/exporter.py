@@ -8,7 +8,6 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +16,7 @@ from pyarrow import csv as pa_csv
 from sqlalchemy import Engine, String, func, select, type_coerce
 from sqlalchemy.orm import aliased
 
+from bigcats.core.clock import utcnow_z
 from bigcats import __version__
 from bigcats.exchange.camtrapdp.timefmt import format_local
 from bigcats.exchange.camtrapdp.package import (
@@ -419,7 +419,7 @@ def _descriptor(engine: Engine, scope: _Scope, deps: pd.DataFrame, rows: dict[st
         }
     desc.pop("bigcats:upgradedFrom", None)
     desc["profile"] = PROFILE_URL
-    desc["created"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    desc["created"] = utcnow_z()
     desc.setdefault("sources", [])
     if not any(s.get("title") == "bigcats" for s in desc["sources"]):
         desc["sources"].append({"title": "bigcats", "version": __version__})

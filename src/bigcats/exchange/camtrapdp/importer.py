@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
+from bigcats.core.clock import utcnow
 from bigcats.exchange.camtrapdp.legacy import CURRENT_VERSIONS, field_names
 from bigcats.exchange.camtrapdp.package import (
     INDIVIDUALS_RESOURCE,
@@ -256,7 +256,7 @@ def import_package(engine: Engine, path: str | Path, partner: str, partner_name:
     `profile=False` skips the package-metadata profile for packages bigcats wrote itself from a partner's files
     (whose tables are still checked in full).
     """
-    started = datetime.now(timezone.utc).replace(tzinfo=None)
+    started = utcnow()
     package = open_package(path)
     try:
         checker = _Checker(package, chunksize, progress, profile)
@@ -281,11 +281,11 @@ def import_package(engine: Engine, path: str | Path, partner: str, partner_name:
             result.warnings = [w.to_dict() for w in checker.problems.warnings]
             if (note := version_note(package)) is not None:
                 result.notes.append(note)
-            result.seconds = (datetime.now(timezone.utc).replace(tzinfo=None) - started).total_seconds()
+            result.seconds = (utcnow() - started).total_seconds()
             conn.execute(IntakeBatch.__table__.insert().values(
                 partner_id=load.ensure_partner(conn, partner), source=source or str(Path(path).resolve()),
                 format=fmt, started_at=started,
-                finished_at=datetime.now(timezone.utc).replace(tzinfo=None), status="imported",
+                finished_at=utcnow(), status="imported",
                 counts={"rows_read": result.rows_read, "added": result.added},
                 report={**(report or {}), "import_warnings": result.warnings}))
         return result

@@ -18,6 +18,7 @@ import jsonschema
 import numpy as np
 import pandas as pd
 
+from bigcats.core.hashing import hash_ids
 from bigcats.exchange.camtrapdp.package import (
     CORE_RESOURCES,
     MAX_FIELD_CHARS,
@@ -31,11 +32,6 @@ from bigcats.problems import Problem, ProblemList
 TRUE_VALUES = {"true", "True", "TRUE", "1"}
 FALSE_VALUES = {"false", "False", "FALSE", "0"}
 _DT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})$")
-
-
-def hash_ids(values: pd.Series) -> np.ndarray:
-    """64-bit hashes of identifiers (collisions are negligible below billions of rows)."""
-    return pd.util.hash_array(np.asarray(values.to_numpy(dtype=object), dtype=object), categorize=False)
 
 
 def _offset_of(tail: str) -> int:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 
+from bigcats.core.clock import utcnow_z
 from bigcats import __version__
 from bigcats.exchange.camtrapdp.exporter import PROFILE_URL, SCHEMA_URL, coverage, exif_with_hash, strict_json
 from bigcats.exchange.camtrapdp.package import INDIVIDUALS_RESOURCE, OUTAGES_RESOURCE, table_schema
@@ -96,7 +96,7 @@ def write_package(out: str | Path, deployments: pd.DataFrame, media: pd.DataFram
     descriptor = {
         "profile": PROFILE_URL,
         "name": "bigcats-package",
-        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": utcnow_z(),
         "sources": [{"title": "bigcats", "version": __version__}],
         "project": project,
         **coverage(deployments["longitude"] if "longitude" in deployments else pd.Series(dtype=float),

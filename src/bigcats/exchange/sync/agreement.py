@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import aliased
 
+from bigcats.core.clock import utcnow
 from bigcats.geo.privacy import DEFAULT_CELL_KM
 from bigcats.store.models import Partner
 from bigcats.store.models_access import SharingAgreement
@@ -25,7 +26,7 @@ class Grant:
 
 def grants_for(engine: Engine, grantee: str, when: datetime | None = None) -> list[Grant]:
     """The grants in force for a grantee partner, one per owner (several agreements of one owner combine)."""
-    when = when or datetime.now(timezone.utc).replace(tzinfo=None)
+    when = when or utcnow()
     owner, grantee_p = aliased(Partner), aliased(Partner)
     q = (select(owner.code, SharingAgreement.species, SharingAgreement.exact_locations)
          .join(owner, SharingAgreement.owner_partner_id == owner.id)

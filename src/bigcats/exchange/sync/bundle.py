@@ -11,11 +11,11 @@ import io
 import json
 import stat
 import zipfile
-from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import Engine
 
+from bigcats.core.clock import utcnow_z
 from bigcats.exchange.camtrapdp.package import contained
 from bigcats.exchange.sync.errors import SyncError
 from bigcats.problems import DataError
@@ -45,7 +45,7 @@ def sign_bundle(folder: Path, identity: NodeIdentity, peer: str, from_seq: int, 
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name not in (MANIFEST, SIGNATURE))
     manifest = {
         "format": FORMAT, "sender": identity.node, "receiver": peer, "from_seq": int(from_seq),
-        "to_seq": int(to_seq), "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "to_seq": int(to_seq), "created": utcnow_z(),
         "projects": projects,
         "files": {p.relative_to(folder).as_posix(): file_sha256(p) for p in files},
     }

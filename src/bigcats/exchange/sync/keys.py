@@ -10,7 +10,6 @@ import base64
 import json
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -18,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Engine, select
 
+from bigcats.core.clock import utcnow
 from bigcats.exchange.sync.errors import SyncError
 from bigcats.store.models_sync import SyncPeer
 
@@ -103,7 +103,7 @@ def trust_peer(engine: Engine, node: str, key_file: str | Path, partner: str | N
     pem = Path(key_file).read_text(encoding="ascii")
     _public_key(pem, str(key_file))
     row = {"node": node, "partner": partner or node, "public_key": pem, "url": url,
-           "added_at": datetime.now(timezone.utc).replace(tzinfo=None)}
+           "added_at": utcnow()}
     with engine.begin() as conn:
         existing = conn.execute(select(SyncPeer.id).where(SyncPeer.node == node)).scalar_one_or_none()
         if existing is None:

@@ -6,12 +6,12 @@ import json
 import shutil
 import tempfile
 import zipfile
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine, bindparam, delete, select, update
 
+from bigcats.core.clock import utcnow
 from bigcats.exchange.camtrapdp.exporter import export_package
 from bigcats.exchange.camtrapdp.importer import _Checker, import_package
 from bigcats.exchange.camtrapdp.package import contained, open_package
@@ -160,7 +160,7 @@ def _store_conflicts(engine: Engine, found: pd.DataFrame, peer: str, partner: st
                      digest: str) -> int:
     if found.empty:
         return 0
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = utcnow()
     n = len(found)
     data = {"peer": [peer] * n, "partner": [partner] * n, "project": [project] * n,
             "resource": found["resource"].tolist(), "row_key": found["row_key"].tolist(),

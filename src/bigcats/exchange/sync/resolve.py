@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import Engine, select, update
 
+from bigcats.core.clock import utcnow
 from bigcats.exchange.camtrapdp.exporter import export_package
 from bigcats.exchange.camtrapdp.importer import import_package
 from bigcats.exchange.sync import base
@@ -44,7 +44,7 @@ def resolve(engine: Engine, conflict_id: int, choice: str, who: str, why: str) -
             _take_incoming(tx, dict(row))
         conn.execute(update(SyncConflict).where(SyncConflict.id == row["id"]).values(
             status="resolved", resolution=choice, resolved_by=who.strip()[:128],
-            resolved_at=datetime.now(timezone.utc).replace(tzinfo=None), resolution_note=why.strip()))
+            resolved_at=utcnow(), resolution_note=why.strip()))
     return {**{k: v for k, v in row.items() if k not in ("fields", "local", "incoming")},
             "status": "resolved", "resolution": choice, "resolved_by": who.strip(), "resolution_note": why.strip()}
 

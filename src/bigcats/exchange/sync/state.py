@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
+from bigcats.core.clock import utcnow
 from bigcats.store.models_sync import SyncConflict, SyncExchange
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return utcnow()
 
 
 def record(engine: Engine, peer: str, direction: str, from_seq: int, to_seq: int, package_sha256: str,
