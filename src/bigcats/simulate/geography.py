@@ -10,8 +10,18 @@ from pyproj import Transformer
 
 from bigcats.simulate.errors import SimulationError
 
-# The outlines live with the other geography (bigcats.geo.countries); re-exported for the simulator's callers.
-from bigcats.geo.countries import COUNTRIES_FILE, default_countries_path, load_countries  # noqa: E402,F401
+# The outlines live with the other geography (bigcats.geo.countries); the simulator names its own setting.
+from bigcats.geo.countries import COUNTRIES_FILE, default_countries_path  # noqa: E402,F401
+from bigcats.geo.countries import load_countries as _load_countries  # noqa: E402
+from bigcats.geo.errors import GeoError  # noqa: E402
+
+
+def load_countries(path: str | None = None, crs: str = "EPSG:32652") -> gpd.GeoDataFrame:
+    """Country polygons indexed by ISO3 code, projected to `crs` (SimulationError naming countries_path)."""
+    try:
+        return _load_countries(path, crs)
+    except GeoError as exc:
+        raise SimulationError(f"{exc} (pass countries_path in SurveyConfig)") from None
 
 
 def to_lonlat(x: np.ndarray, y: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
