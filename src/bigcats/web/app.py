@@ -18,11 +18,18 @@ from bigcats.web.uploads import MAX_UPLOAD_BYTES
 STATIC = Path(__file__).with_name("static")
 
 
-def create_app(db_url: str | None = None, max_upload_bytes: int = MAX_UPLOAD_BYTES) -> FastAPI:
-    """The web application over a store (SQLite path or URL; default $BIGCATS_DB), schema upgraded if behind."""
+def create_app(db_url: str | None = None, max_upload_bytes: int = MAX_UPLOAD_BYTES,
+               media_root: str | Path | None = None, thumb_dir: str | Path | None = None) -> FastAPI:
+    """The web application over a store (SQLite path or URL; default $BIGCATS_DB), schema upgraded if behind.
+
+    Photos are read only under `media_root` (default $BIGCATS_MEDIA_ROOT, else the SQLite file's folder);
+    thumbnails are cached in `thumb_dir` (default $BIGCATS_THUMB_DIR, else the user's cache).
+    """
+    from bigcats.web.photos import default_media_root, default_thumb_dir
     import bigcats.store.models_access  # noqa: F401 - the access tables must be in the metadata
     from bigcats.store.db import open_store
     from bigcats.web import docs, pages
+    from bigcats.web import pages_downloads, pages_review, pages_sharing
     from bigcats.exchange.sync.api import router as sync_router
     from bigcats.web.api import router as api_router
 
@@ -32,12 +39,18 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = MAX_UPLOAD_BYT
     app = FastAPI(title="bigcats", summary="Shared monitoring of Amur tigers, Amur leopards and snow leopards",
                   version="0.1.0", openapi_url="/api/openapi.json", docs_url=None, redoc_url=None,
                   dependencies=[Depends(csrf_protect)])
-    app.state.bigcats = AppState(engine, signer, max_upload_bytes=max_upload_bytes)
+    root = Path(media_root).resolve() if media_root else default_media_root(
+        db_url or engine.url.render_as_string(hide_password=True))
+    app.state.bigcats = AppState(engine, signer, max_upload_bytes=max_upload_bytes, media_root=root,
+                                 thumb_dir=Path(thumb_dir) if thumb_dir else default_thumb_dir(root))
     app.add_middleware(GuardMiddleware, signer_of=lambda: app.state.bigcats.signer,
                        max_body=max_upload_bytes + 1024 * 1024)
     app.include_router(api_router)
     app.include_router(pages.router)
     app.include_router(docs.router)  # /api/docs from the package's files, not a CDN
+    app.include_router(pages_sharing.router)
+    app.include_router(pages_review.router)
+    app.include_router(pages_downloads.router)
     app.include_router(sync_router(lambda: app.state.bigcats.engine))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

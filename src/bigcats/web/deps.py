@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -13,6 +14,7 @@ from bigcats.i18n import LANGUAGES
 from bigcats.store.models_access import User, WebSession
 from bigcats.web.errors import WebError
 from bigcats.web.security import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, Signer, csrf_matches, now_utc
+from bigcats.web.respcache import AnswerCache
 from bigcats.web.summary import SummaryCache
 from bigcats.web.uploads import Jobs
 from bigcats.web.visibility import PUBLIC, Caller, Scope, SensitiveStations, build_scope, caller_roles
@@ -30,7 +32,10 @@ class AppState:
     sensitive: SensitiveStations = field(default_factory=SensitiveStations)
     summary: SummaryCache = field(default_factory=SummaryCache)
     jobs: Jobs = field(default_factory=Jobs)
+    answers: AnswerCache = field(default_factory=AnswerCache)
     max_upload_bytes: int = 512 * 1024 * 1024
+    media_root: Path | None = None  # the only folder photos are read from (see photos.media_file_for)
+    thumb_dir: Path | None = None  # where thumbnails are cached
 
 
 def get_state(request: Request) -> AppState:
