@@ -33,6 +33,7 @@ class AppState:
     summary: SummaryCache = field(default_factory=SummaryCache)
     jobs: Jobs = field(default_factory=Jobs)
     answers: AnswerCache = field(default_factory=AnswerCache)
+    species_names: dict = field(default_factory=dict)  # (data version, name asked) -> scientific name
     max_upload_bytes: int = 512 * 1024 * 1024
     media_root: Path | None = None  # the only folder photos are read from (see photos.media_file_for)
     thumb_dir: Path | None = None  # where thumbnails are cached

@@ -23,7 +23,7 @@ router = APIRouter(tags=["data"])
 COUNTRIES = Path(__file__).resolve().parents[2] / "data" / "naturalearth" / "countries_ne_asia_50m.geojson"
 
 
-def get_filters(conn: Conn,
+def get_filters(conn: Conn, state: StateDep,
                 species: Annotated[str | None, Query(description="species names (scientific, en/ru/zh/mn or short), comma-separated")] = None,
                 start: Annotated[str | None, Query(description="from this date (ISO 8601)")] = None,
                 end: Annotated[str | None, Query(description="up to this date (ISO 8601)")] = None,
@@ -34,7 +34,18 @@ def get_filters(conn: Conn,
     from bigcats.store.query import resolve_species
 
     names = [s.strip() for s in (species or "").split(",") if s.strip()]
-    resolved = ",".join(dict.fromkeys(resolve_species(conn, n) for n in names)) if names else None
+    if names:
+        # Resolving reads which taxa the store holds (a scan of the observations): once per name and data version.
+        version = state.summary.version(conn)
+        memo = state.species_names
+        for n in names:
+            if (version, n) not in memo:
+                if len(memo) > 4096:
+                    memo.clear()
+                memo[(version, n)] = resolve_species(conn, n)
+        resolved = ",".join(dict.fromkeys(memo[(version, n)] for n in names))
+    else:
+        resolved = None
     return queries.Filters.parse(resolved, start, end, partner, side)
 
 
