@@ -72,3 +72,35 @@ def download_geopackage(request: Request, conn: Conn, scope: ScopeDep, sensitive
     log_exact(conn, scope.caller, "download", request.url.path, points)
     return _attachment(downloads.geopackage({"stations": st, "detections": points}), "application/geopackage+sqlite3",
                        "bigcats-map.gpkg")
+
+
+@router.get("/downloads/dwca/{partner}.zip")
+def download_dwca(partner: str, request: Request, conn: Conn, scope: ScopeDep, f: FiltersDep, state: StateDep,
+                  project: str | None = None) -> Response:
+    """A partner's animal observations as a Darwin Core Archive (GBIF), only the rows the caller may see, at the
+    caller's precision (needs bigcats.exchange.dwc)."""
+    import tempfile
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from bigcats.store.models import Partner
+    from bigcats.web.audit import log_event
+
+    try:
+        from bigcats.exchange.dwc import export_dwca
+    except ImportError:
+        raise WebError("Darwin Core Archives are not available on this server", status=404) from None
+    pid = conn.execute(select(Partner.id).where(Partner.code == partner)).scalar_one_or_none()
+    if pid is None or not scope.sees_partner(pid):
+        raise WebError(f"partner {partner!r}: no data of it that you may download", status=404)
+    with tempfile.TemporaryDirectory(prefix="bigcats-dwca-") as tmp:
+        try:
+            path = export_dwca(state.engine, Path(tmp) / f"{partner}-dwca.zip", partner=partner, project=project,
+                               species=list(f.species) or None, visibility_scope=scope)
+        except LookupError as exc:
+            raise WebError(f"partner {partner!r}: nothing to export ({exc})", status=404) from None
+        data = Path(path).read_bytes()
+    if pid in scope.exact_partner_ids() and not scope.caller.is_public:
+        log_event(conn, scope.caller, "download", request.url.path, [partner], 1)
+    return _attachment(data, "application/zip", f"{partner}-dwca.zip")
