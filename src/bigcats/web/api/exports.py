@@ -75,8 +75,10 @@ def download_geopackage(request: Request, conn: Conn, scope: ScopeDep, sensitive
 
 
 @router.get("/downloads/dwca/{partner}.zip")
-def download_dwca(partner: str, request: Request, conn: Conn, scope: ScopeDep, f: FiltersDep, state: StateDep,
-                  project: str | None = None) -> Response:
+def download_dwca(partner: str, request: Request, conn: Conn, scope: ScopeDep, state: StateDep,
+                  project: str | None = None,
+                  species: Annotated[str | None, Query(description="scientific names, comma-separated")] = None
+                  ) -> Response:
     """A partner's animal observations as a Darwin Core Archive (GBIF), only the rows the caller may see, at the
     caller's precision (needs bigcats.exchange.dwc)."""
     import tempfile
@@ -97,7 +99,8 @@ def download_dwca(partner: str, request: Request, conn: Conn, scope: ScopeDep, f
     with tempfile.TemporaryDirectory(prefix="bigcats-dwca-") as tmp:
         try:
             path = export_dwca(state.engine, Path(tmp) / f"{partner}-dwca.zip", partner=partner, project=project,
-                               species=list(f.species) or None, visibility_scope=scope)
+                               species=[n.strip() for n in (species or "").split(",") if n.strip()] or None,
+                               visibility_scope=scope)
         except LookupError as exc:
             raise WebError(f"partner {partner!r}: nothing to export ({exc})", status=404) from None
         data = Path(path).read_bytes()
