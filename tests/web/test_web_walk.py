@@ -188,7 +188,7 @@ def test_scientist_and_public_walk(live, browser, shared_data, tmp_path, tmp_pat
     assert str(tmp_path) not in page.content()
     page.screenshot(path=str(shots / "09-upload.png"), full_page=True)
 
-    # 7. Downloads: a Darwin Core Archive where this server has the writer, else the CSV of detections.
+    # 7. Downloads: a Darwin Core Archive (the CSV of detections where this server has no DwC writer).
     page.goto(f"{url}/downloads?partner=B")
     page.screenshot(path=str(shots / "10-downloads.png"), full_page=True)
     link = page.locator('a[href^="/api/downloads/dwca/"]')
@@ -198,6 +198,9 @@ def test_scientist_and_public_walk(live, browser, shared_data, tmp_path, tmp_pat
     saved = tmp_path / dl.value.suggested_filename
     dl.value.save_as(saved)
     assert saved.stat().st_size > 100
+    if link.count():  # a Darwin Core Archive: the occurrence core and its descriptor
+        with zipfile.ZipFile(saved) as z:
+            assert {"meta.xml", "occurrence.csv"} <= set(z.namelist()), z.namelist()
     assert not errors, errors
 
     # 8. The public: the whole area on the dashboard and the map, tigers and leopards generalised.
