@@ -222,13 +222,11 @@ def apply_precision(frame: pd.DataFrame, scope: Scope, sensitive_stations: froze
 
 
 def row_mask(scope: Scope, partner_ids: pd.Series, species_ids: pd.Series) -> np.ndarray:
-    """The row filter of `row_filter`, for rows already in memory (the summary cache); no embargoes (the cache
-    has no times: callers send scopes with an embargo to SQL)."""
-    if scope.has_embargo:
-        raise ValueError("a scope under embargo must be filtered in SQL, with the observations' times")
-    everything = [p for p, a in scope.partners.items() if a.species is None]
+    """The row filter of `row_filter`, for rows already in memory (the summary cache). Rows carry no times here,
+    so a partner under embargo shows nothing (never more than allowed); callers that have the times use SQL."""
+    everything = [p for p, a in scope.partners.items() if a.species is None and a.embargo_from is None]
     mask = partner_ids.isin(everything).to_numpy().copy()
     for p, a in scope.partners.items():
-        if a.species is not None:
+        if a.species is not None and a.embargo_from is None:
             mask |= ((partner_ids == p) & species_ids.isin(list(a.species))).to_numpy()
     return mask

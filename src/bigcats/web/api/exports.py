@@ -96,6 +96,9 @@ def download_dwca(partner: str, request: Request, conn: Conn, scope: ScopeDep, s
     pid = conn.execute(select(Partner.id).where(Partner.code == partner)).scalar_one_or_none()
     if pid is None or not scope.sees_partner(pid):
         raise WebError(f"partner {partner!r}: no data of it that you may download", status=404)
+    if scope.partners[pid].embargo_from is not None:
+        raise WebError(f"partner {partner!r}: part of its recent data is under embargo for you; download the "
+                       "detections CSV instead", status=403)
     with tempfile.TemporaryDirectory(prefix="bigcats-dwca-") as tmp:
         try:
             path = export_dwca(state.engine, Path(tmp) / f"{partner}-dwca.zip", partner=partner, project=project,
