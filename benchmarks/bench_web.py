@@ -105,7 +105,7 @@ def start_server(url: str, workers: int) -> tuple[subprocess.Popen, str]:
     base = f"http://127.0.0.1:{port}"
     import httpx
 
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 240  # two workers importing pandas on a loaded machine take a while
     while time.monotonic() < deadline:
         try:
             if httpx.get(base + "/healthz", timeout=2).status_code == 200:

@@ -58,7 +58,10 @@ def test_sign_in_upload_map_and_language(live_server, page, shared_data, tmp_pat
     page.set_input_files("#upload-file", str(archive))
     page.click("#upload-button")
     page.wait_for_selector('#upload-status[data-state="done"]', timeout=60_000)
-    assert '"deployment": 4' in page.inner_text("#upload-report")
+    added = dict(page.locator("#upload-summary tr").evaluate_all(
+        "rows => rows.slice(1).map(r => [r.cells[0].textContent, r.cells[1].textContent])"))
+    assert added["deployment"] == "4"
+    assert '"deployment": 4' in page.text_content("#upload-report")  # the full report, folded
     page.screenshot(path=str(shots / "2-upload.png"), full_page=True)
 
     page.goto(f"{live_server}/map")

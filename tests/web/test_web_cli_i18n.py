@@ -72,3 +72,12 @@ def test_pages_switch_language(sqlite_url):
     # The choice sticks (cookie) for the next page without ?lang=.
     assert "Очередь проверки" in client.get("/review", params={"lang": "ru"}).text
     assert "<h1>Сводка</h1>" in client.get("/").text
+
+
+def test_review_page_names_the_flank_not_the_border_side(sqlite_url):
+    client = client_for(sqlite_url)
+    html = client.get("/review", params={"lang": "ru"}).text
+    words = json.loads(re.search(r'<script type="application/json" id="review-i18n">(.*?)</script>', html, re.S)
+                       .group(1))
+    assert words["flank"] == "Бок" and words["left"] == "левый" and words["right"] == "правый"
+    assert "Сторона границы" not in words.values()

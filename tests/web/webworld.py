@@ -77,6 +77,7 @@ def seed(db_url: str) -> dict:
                 exact_locations=exact, created_at=now))
         for name, partner, role in (("admin_a", "A", "administrator"), ("editor_a", "A", "editor"),
                                     ("viewer_a", "A", "viewer"), ("viewer_b", "B", "viewer"),
+                                    ("admin_b", "B", "administrator"),
                                     ("admin_c", "C", "administrator")):
             add_user(conn, name, PASSWORD, pids[partner], role)
     engine.dispose()
@@ -123,3 +124,78 @@ def all_routes(app) -> list[tuple[str, frozenset[str]]]:
         items = app.routes
     return sorted({(r.path, frozenset(r.methods)) for r in items if getattr(r, "methods", None)},
                   key=lambda x: (x[0], sorted(x[1])))
+
+
+CAMTRAPR_PHOTOS = Path("camtrapR-sample") / "inst" / "pictures"
+
+
+def with_gps(src: Path, dest: Path) -> Path:
+    """A copy of a real photo with a GPS position written into its EXIF (what a camera with GPS records)."""
+    from PIL import Image
+
+    with Image.open(src) as img:
+        exif = img.getexif()
+        gps = exif.get_ifd(0x8825)
+        gps.update({1: "N", 2: (43.0, 7.0, 24.44), 3: "E", 4: (131.0, 14.0, 4.44)})  # A-01's exact place
+        exif[0x8825] = gps
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        img.save(dest, "JPEG", exif=exif.tobytes(), quality=95)
+    return dest
+
+
+def add_photos(db_url: str, media: Path, shared: Path) -> dict:
+    """Real camera-trap photos (camtrapR's sample, GPS added) as the world's media and T1's reference photos.
+
+    A photographs T1 at A-01 (media of its observations, and reference photos T1-a_* of both flanks); B has
+    reference photos T1-b_* of T1 and a photo of its leopard observation at B-01. Some observations get a
+    machine identification with a probability, for species review. Returns the photo files and ids.
+    """
+    from bigcats.store.models import IndividualAlias, Media
+    from bigcats.store.models_identify import IndividualImage
+
+    pics = shared / CAMTRAPR_PHOTOS
+    big = pics / "full_size_for_ocr" / "StationA" / "mousedeer.JPG"
+    small = sorted((pics / "sample_images_species_dir").rglob("*.JPG"))[:6]
+    engine = open_store(db_url)
+    out: dict = {"media": {}, "reference": {}}
+    with engine.begin() as conn:
+        pids = dict(conn.execute(select(Partner.code, Partner.id)).all())
+        t1 = conn.execute(select(Individual.id).where(Individual.code == "T1")).scalar_one()
+        tiger = conn.execute(select(Species.id).where(Species.scientific_name == "Panthera tigris altaica")
+                             ).scalar_one()
+        for partner, code in (("A", "T1-a"), ("B", "T1-b")):
+            conn.execute(IndividualAlias.__table__.insert().values(individual_id=t1, partner_id=pids[partner],
+                                                                   species_id=tiger, code=code))
+        rows = conn.execute(select(Observation.id, Observation.deployment_id, Observation.event_start_utc,
+                                   Station.code, Species.scientific_name)
+                            .join(Deployment, Observation.deployment_id == Deployment.id)
+                            .join(Station, Deployment.station_id == Station.id)
+                            .join(Species, Observation.species_id == Species.id)
+                            .order_by(Observation.id)).all()
+        for i, r in enumerate(rows):
+            if r.code not in ("A-01", "B-01") or r.scientific_name not in SENSITIVE:
+                continue
+            path = with_gps(big if i % 2 == 0 else small[i % len(small)], media / r.code / f"{r.code}-{r.id}.jpg")
+            mid = conn.execute(Media.__table__.insert().values(
+                deployment_id=r.deployment_id, source_id=f"m{r.id}", timestamp_utc=r.event_start_utc, utc_offset=600,
+                file_path=str(path), file_public=False, file_name=path.name, file_mediatype="image/jpeg")
+            ).inserted_primary_key[0]
+            conn.execute(Observation.__table__.update().where(Observation.id == r.id).values(media_id=mid))
+            out["media"][mid] = (r.code, r.scientific_name)
+        for partner, code, first in (("A", "T1-a", 0), ("B", "T1-b", 100)):
+            for j, side in enumerate(("left", "right")):
+                path = with_gps(small[j], media / partner / f"{code}_{first + j:03d}_{side}.jpg")
+                iid = conn.execute(IndividualImage.__table__.insert().values(
+                    individual_id=t1, file_path=str(path), side=side, encounter=path.stem, added_at=T0)
+                ).inserted_primary_key[0]
+                out["reference"][iid] = (partner, side)
+        # Machine identifications: roe deer at A-03 at falling confidence, one a wild boar the machine thought
+        # a roe deer (the least confident).
+        roe = [r.id for r in rows if r.code == "A-03"]
+        for k, oid in enumerate(roe):
+            conn.execute(Observation.__table__.update().where(Observation.id == oid).values(
+                classification_method="machine", classified_by="SpeciesNet 4.0", classification_probability=0.95 - 0.2 * k))
+        out["machine"] = roe
+    engine.dispose()
+    out["outside"] = with_gps(big, media.parent / "outside-media-root.jpg")
+    return out

@@ -40,6 +40,7 @@ class DemoResult:
     db_url: str
     packages: dict[str, str] = field(default_factory=dict)
     imports: dict[str, dict] = field(default_factory=dict)
+    agreements: list[int] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
     truth: dict = field(default_factory=dict)
     analytics: dict = field(default_factory=dict)
@@ -52,6 +53,7 @@ class DemoResult:
     def to_dict(self) -> dict:
         """The result as a plain dictionary for JSON output."""
         return {"out": str(self.out), "db": self.db_url, "packages": self.packages, "imports": self.imports,
+                "agreements": self.agreements,
                 "summary": self.summary, "truth": self.truth, "analytics": self.analytics,
                 "population": self.population, "identification": self.identification, "census": self.census,
                 "maps": self.maps,
@@ -104,6 +106,17 @@ QUICK = {"stations": 100, "analytics_boot": 50, "census_boot": 200, "report_boot
 def demo_steps(reports: bool = True, quick: bool = False) -> int:
     """How many times run_demo calls its step callback (for a progress bar's total)."""
     return 8 + len(SurveyConfig().partners) + int(reports)
+def record_agreements(engine: Engine, partners: list[str]) -> list[int]:
+    """The agreements the parks would sign: exact locations between each other, generalised to the public."""
+    from bigcats.web.sharing import record
+
+    note = "demo: the parks' transboundary agreement"
+    with engine.begin() as conn:
+        ids = [record(conn, a, b, exact_locations=True, note=note, who="demo") for a in partners for b in partners
+               if a != b]
+        ids += [record(conn, a, None, note="demo: public sharing, sensitive locations generalised", who="demo")
+                for a in partners]
+    return ids
 
 
 def run_demo(out: str | Path = "bigcats-demo", db: str | None = None, seed: int = 1,
@@ -131,6 +144,8 @@ def run_demo(out: str | Path = "bigcats-demo", db: str | None = None, seed: int 
         imported = import_package(engine, path, code, partner_name=share.protected_area, country=share.country)
         result.packages[code] = str(path)
         result.imports[code] = imported.added
+    step("recording the parks' sharing agreements")
+    result.agreements = record_agreements(engine, sorted(paths))
     step("summarising from the database")
     frames = load_frames(engine)
     result.summary = survey_summary(frames)

@@ -254,3 +254,4 @@ from bigcats.store import models_layers  # noqa: E402, F401
 from bigcats.store import models_field  # noqa: E402, F401
 from bigcats.store import models_partner  # noqa: E402, F401
 from bigcats.store import models_census  # noqa: E402, F401
+from bigcats.store import models_review  # noqa: E402, F401

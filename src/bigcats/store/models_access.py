@@ -54,6 +54,47 @@ class SharingAgreement(Base):
     valid_until: Mapped[datetime | None] = mapped_column(DateTime)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # Observations made on or after `valid_from` (or `created_at`) stay hidden from the grantee until this date.
+    embargo_until: Mapped[datetime | None] = mapped_column(DateTime)
+    replaces_id: Mapped[int | None] = mapped_column(Integer)  # the agreement this one changed (ended when it began)
+
+
+class SharingProposal(Base):
+    """An agreement one side proposes and the other side's administrator accepts or declines (or a change of one)."""
+
+    __tablename__ = "sharing_proposal"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id", ondelete="CASCADE"), index=True)
+    grantee_partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id", ondelete="CASCADE"), index=True)
+    species: Mapped[list | None] = mapped_column(JSON)
+    exact_locations: Mapped[bool] = mapped_column(Boolean, default=False)
+    valid_from: Mapped[datetime | None] = mapped_column(DateTime)
+    valid_until: Mapped[datetime | None] = mapped_column(DateTime)
+    embargo_until: Mapped[datetime | None] = mapped_column(DateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+    replaces_id: Mapped[int | None] = mapped_column(Integer)  # an agreement in force that this proposal changes
+    proposed_by_partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id", ondelete="CASCADE"))
+    proposed_by: Mapped[str] = mapped_column(String(128))
+    proposed_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, accepted, declined, withdrawn
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    agreement_id: Mapped[int | None] = mapped_column(Integer)  # the agreement its acceptance made
+
+
+class SharingEvent(Base):
+    """The history of sharing: who proposed, accepted, declined, withdrew, changed or ended what, and when."""
+
+    __tablename__ = "sharing_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    username: Mapped[str | None] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(16))
+    owner_partner_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    grantee_partner_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    agreement_id: Mapped[int | None] = mapped_column(Integer)
+    proposal_id: Mapped[int | None] = mapped_column(Integer)
+    details: Mapped[dict | None] = mapped_column(JSON)
 
 
 class WebSession(Base):
@@ -102,4 +143,4 @@ class AppSetting(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
-ACCESS_TABLES = [User, Membership, SharingAgreement, WebSession, LoginAttempt, AccessLog, AppSetting]
+ACCESS_TABLES = [User, Membership, SharingAgreement, SharingProposal, SharingEvent, WebSession, LoginAttempt, AccessLog, AppSetting]

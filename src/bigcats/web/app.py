@@ -13,7 +13,6 @@ from fastapi.staticfiles import StaticFiles
 
 from bigcats.web.deps import AppState, csrf_protect
 from bigcats.errors import BigcatsError
-from bigcats.web.media_store import default_root as default_media_root
 from bigcats.web.middleware import GuardMiddleware
 from bigcats.web.security import Signer, secret_key
 from bigcats.web.uploads import MAX_UPLOAD_BYTES
@@ -22,18 +21,23 @@ STATIC = Path(__file__).with_name("static")
 
 
 def create_app(db_url: str | None = None, max_upload_bytes: int = MAX_UPLOAD_BYTES,
-               media_root: str | Path | None = None, public_url: str | None = None,
-               trusted_proxies: Iterable[str] | None = None, cookie_secure: bool | None = None) -> FastAPI:
+               media_root: str | Path | None = None, thumb_dir: str | Path | None = None,
+               public_url: str | None = None, trusted_proxies: Iterable[str] | None = None,
+               cookie_secure: bool | None = None) -> FastAPI:
     """The web application over a store (SQLite path or URL; default $BIGCATS_DB), schema upgraded if behind.
 
-    `media_root` is the media store photos are served from ($BIGCATS_MEDIA_ROOT; none: no photos served);
-    `public_url` the address users reach the server at ($BIGCATS_PUBLIC_URL): when it is https the session
-    cookie is `Secure` unless `cookie_secure` ($BIGCATS_COOKIE_SECURE=0/1) says otherwise; `trusted_proxies`
-    ($BIGCATS_TRUSTED_PROXIES, comma-separated) are the reverse proxies whose X-Forwarded-For names the client.
+    `media_root` is the media store photos are read from (default $BIGCATS_MEDIA_ROOT, else the SQLite file's
+    folder; see `web.media_store`); thumbnails are cached in `thumb_dir` (default $BIGCATS_THUMB_DIR, else the
+    user's cache); `public_url` the address users reach the server at ($BIGCATS_PUBLIC_URL): when it is https the
+    session cookie is `Secure` unless `cookie_secure` ($BIGCATS_COOKIE_SECURE=0/1) says otherwise;
+    `trusted_proxies` ($BIGCATS_TRUSTED_PROXIES, comma-separated) are the reverse proxies whose X-Forwarded-For
+    names the client.
     """
+    from bigcats.web.photos import default_media_root, default_thumb_dir
     import bigcats.store.models_access  # noqa: F401 - the access tables must be in the metadata
     from bigcats.store.db import open_store
     from bigcats.web import docs, pages
+    from bigcats.web import pages_downloads, pages_review, pages_sharing
     from bigcats.exchange.sync.api import router as sync_router
     from bigcats.web.api import router as api_router
 
@@ -50,8 +54,10 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = MAX_UPLOAD_BYT
         cookie_secure = public_url.lower().startswith("https://")
     if trusted_proxies is None:
         trusted_proxies = [a for a in os.environ.get("BIGCATS_TRUSTED_PROXIES", "").split(",") if a.strip()]
-    app.state.bigcats = AppState(engine, signer, max_upload_bytes=max_upload_bytes,
-                                 media_root=Path(media_root) if media_root is not None else default_media_root(),
+    root = Path(media_root).resolve() if media_root else default_media_root(
+        db_url or engine.url.render_as_string(hide_password=True))
+    app.state.bigcats = AppState(engine, signer, max_upload_bytes=max_upload_bytes, media_root=root,
+                                 thumb_dir=Path(thumb_dir) if thumb_dir else default_thumb_dir(root),
                                  cookie_secure=cookie_secure,
                                  trusted_proxies=frozenset(a.strip() for a in trusted_proxies))
     app.add_middleware(GuardMiddleware, signer_of=lambda: app.state.bigcats.signer,
@@ -60,6 +66,9 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = MAX_UPLOAD_BYT
     app.include_router(api_router)
     app.include_router(pages.router)
     app.include_router(docs.router)  # /api/docs from the package's files, not a CDN
+    app.include_router(pages_sharing.router)
+    app.include_router(pages_review.router)
+    app.include_router(pages_downloads.router)
     app.include_router(sync_router(lambda: app.state.bigcats.engine))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

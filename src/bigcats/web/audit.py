@@ -10,16 +10,24 @@ from bigcats.web.security import now_utc
 from bigcats.web.visibility import Caller
 
 
-def log_exact(conn: Connection, caller: Caller, action: str, route: str, frame: pd.DataFrame) -> int:
-    """Record who received exact sensitive locations (rows flagged `_exact_sensitive`); returns rows logged."""
+def exact_rows(frame: pd.DataFrame) -> tuple[list[str], int] | None:
+    """The partners and number of rows with exact sensitive locations in a frame, or None."""
     if frame.empty or "_exact_sensitive" not in frame:
-        return 0
+        return None
     flagged = frame["_exact_sensitive"].astype(bool)
     n = int(flagged.sum())
-    if n:
-        partners = sorted(frame.loc[flagged, "partner"].dropna().unique().tolist()) if "partner" in frame else []
-        log_event(conn, caller, action, route, partners, n)
-    return n
+    if not n:
+        return None
+    return (sorted(frame.loc[flagged, "partner"].dropna().unique().tolist()) if "partner" in frame else []), n
+
+
+def log_exact(conn: Connection, caller: Caller, action: str, route: str, frame: pd.DataFrame) -> int:
+    """Record who received exact sensitive locations (rows flagged `_exact_sensitive`); returns rows logged."""
+    found = exact_rows(frame)
+    if found is None:
+        return 0
+    log_event(conn, caller, action, route, *found)
+    return found[1]
 
 
 def log_event(conn: Connection, caller: Caller, action: str, route: str, partners: list[str], rows: int) -> None:

@@ -14,6 +14,7 @@ from bigcats.i18n import LANGUAGES
 from bigcats.store.models_access import User, WebSession
 from bigcats.web.errors import WebError
 from bigcats.web.security import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, Signer, csrf_matches, now_utc
+from bigcats.web.respcache import AnswerCache
 from bigcats.web.summary import SummaryCache
 from bigcats.web.uploads import Jobs
 from bigcats.web.visibility import PUBLIC, Caller, Scope, SensitiveStations, build_scope, caller_roles
@@ -31,8 +32,11 @@ class AppState:
     sensitive: SensitiveStations = field(default_factory=SensitiveStations)
     summary: SummaryCache = field(default_factory=SummaryCache)
     jobs: Jobs = field(default_factory=Jobs)
+    answers: AnswerCache = field(default_factory=AnswerCache)
+    species_names: dict = field(default_factory=dict)  # (data version, name asked) -> scientific name
     max_upload_bytes: int = 512 * 1024 * 1024
-    media_root: Path | None = None  # the media store: the only place photos are served from
+    media_root: Path | None = None  # the media store: the only place photos are read from (web.media_store)
+    thumb_dir: Path | None = None  # where thumbnails are cached
     cookie_secure: bool | None = None  # the session cookie's Secure flag; None: as the request's scheme
     trusted_proxies: frozenset[str] = frozenset()  # addresses whose X-Forwarded-For is believed
 

@@ -69,27 +69,39 @@ def error_page(request: Request, exc: WebError) -> HTMLResponse:
 def dashboard(request: Request, conn: Conn, scope: ScopeDep, f: FiltersDep, lang: LangDep,
               state: StateDep) -> HTMLResponse:
     """Dashboard: effort, detections, individuals, relative abundance per species and year."""
-    data = queries.dashboard(conn, scope, f, lang, cache=state.summary)
-    rows = data["species"].to_dict("records")
-    peak = max([r["detections"] for r in rows] + [1])
-    return render(request, "dashboard.html", lang, scope.caller, data=data, rows=rows, peak=peak, filters=f,
-                  species=queries.species_list(conn, lang), partners=queries.partners(conn, scope))
+    from bigcats.web.respcache import answer
+
+    def make():
+        data = queries.dashboard(conn, scope, f, lang, cache=state.summary)
+        sides = queries.individuals_by_side(queries.individuals(conn, scope, f, lang, cache=state.summary))
+        return (data, data["species"].to_dict("records"), sides, queries.species_list(conn, lang),
+                queries.partners(conn, scope)), None
+
+    data, rows, sides, species, partners = answer(request, conn, scope, state, lang, make)
+    return render(request, "dashboard.html", lang, scope.caller, data=data, rows=rows, filters=f, sides=sides,
+                  species=species, partners=partners)
 
 
 @router.get("/map", response_class=HTMLResponse)
-def map_page(request: Request, conn: Conn, scope: ScopeDep, lang: LangDep) -> HTMLResponse:
+def map_page(request: Request, conn: Conn, scope: ScopeDep, lang: LangDep, state: StateDep) -> HTMLResponse:
     """Map of stations and detections with filters (layers come from the API under the same rules)."""
-    return render(request, "map.html", lang, scope.caller, species=queries.species_list(conn, lang),
-                  partners=queries.partners(conn, scope))
+    from bigcats.web.respcache import answer
+
+    species, partners = answer(request, conn, scope, state, lang, lambda: (
+        (queries.species_list(conn, lang), queries.partners(conn, scope)), None))
+    return render(request, "map.html", lang, scope.caller, species=species, partners=partners)
 
 
 @router.get("/catalogue", response_class=HTMLResponse)
 def catalogue(request: Request, conn: Conn, scope: ScopeDep, f: FiltersDep, lang: LangDep,
               state: StateDep) -> HTMLResponse:
     """The individual catalogue."""
-    cats = queries.individuals(conn, scope, f, lang, cache=state.summary).to_dict("records")
-    return render(request, "catalogue.html", lang, scope.caller, cats=cats, species=queries.species_list(conn, lang),
-                  filters=f)
+    from bigcats.web.respcache import answer
+
+    cats, species = answer(request, conn, scope, state, lang, lambda: ((
+        queries.individuals(conn, scope, f, lang, cache=state.summary).to_dict("records"),
+        queries.species_list(conn, lang)), None))
+    return render(request, "catalogue.html", lang, scope.caller, cats=cats, species=species, filters=f)
 
 
 @router.get("/catalogue/{individual_id}", response_class=HTMLResponse)
@@ -100,7 +112,8 @@ def individual(individual_id: int, request: Request, conn: Conn, scope: ScopeDep
 
     entry = queries.individual(conn, scope, sensitive, individual_id, lang, cache=state.summary)
     log_exact(conn, scope.caller, "view", request.url.path, entry["sightings"])
-    return render(request, "individual.html", lang, scope.caller, cat=entry,
+    photos = queries.individual_photos(conn, scope, entry, state.media_root)
+    return render(request, "individual.html", lang, scope.caller, cat=entry, photos=photos,
                   sightings=entry["sightings"].to_dict("records"))
 
 

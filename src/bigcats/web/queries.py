@@ -64,7 +64,7 @@ class Filters:
 
 
 def _obs_where(q: Select, scope: Scope, f: Filters) -> Select:
-    q = q.where(row_filter(scope, Project.partner_id, Observation.species_id), Observation.type == "animal")
+    q = q.where(row_filter(scope, Project.partner_id, Observation.species_id, Observation.event_start_utc), Observation.type == "animal")
     if f.species:
         q = q.where(Species.scientific_name.in_(f.species))
     if f.start:
@@ -141,7 +141,7 @@ def _species_name(lang: str):
 def map_points(conn: Connection, scope: Scope, sensitive: frozenset[int], f: Filters = Filters(),
                cache: SummaryCache | None = None) -> pd.DataFrame:
     """Detections counted per station and species, then merged per shown point (a generalised cell is one point)."""
-    if cache is not None and f.start is None and f.end is None:
+    if cache is not None and f.start is None and f.end is None and not scope.has_embargo:
         c = cache.get(conn)
         vis = _visible_counts(c, scope, f)
         agg = (vis.assign(ind=vis["individual"].where(vis["individual"] != NO_INDIVIDUAL))
@@ -182,7 +182,7 @@ def _points(frame: pd.DataFrame, scope: Scope, sensitive: frozenset[int]) -> pd.
 def individuals(conn: Connection, scope: Scope, f: Filters = Filters(), lang: str = "en",
                 cache: SummaryCache | None = None) -> pd.DataFrame:
     """The catalogue: individuals with a visible sighting, with counts, dates, sides and partners' aliases."""
-    if cache is not None and f.start is None and f.end is None:
+    if cache is not None and f.start is None and f.end is None and not scope.has_embargo:
         return _individuals_cached(conn, cache.get(conn), scope, f, lang)
     q = _obs_where(_obs_joins(
         select(Individual.id, Individual.code.label("individualID"), Individual.name, Individual.sex,
@@ -257,7 +257,7 @@ def media_file(conn: Connection, scope: Scope, media_id: int) -> tuple[str, str,
 def dashboard(conn: Connection, scope: Scope, f: Filters = Filters(), lang: str = "en",
               cache: SummaryCache | None = None) -> dict:
     """Effort, detections, individuals and relative abundance per year and species, for the chosen area."""
-    if cache is not None and f.start is None and f.end is None:
+    if cache is not None and f.start is None and f.end is None and not scope.has_embargo:
         return _dashboard_cached(cache.get(conn), scope, f, lang)
     deps, outages = effort_frames(conn)
     deps = deps[deps["partner_id"].isin(scope.partner_ids())]
@@ -373,3 +373,225 @@ def _individuals_cached(conn: Connection, c: Counts, scope: Scope, f: Filters, l
     grouped = aliases.groupby("id")["alias"].agg(list) if not aliases.empty else pd.Series(dtype=object)
     out["aliases"] = out["id"].map(grouped).apply(lambda v: v if isinstance(v, list) else [])
     return out.sort_values(["scientificName", "individualID"]).reset_index(drop=True)
+
+
+def _image_partner(stem: str, aliases: list[str]) -> str | None:
+    """The partner of a reference photo: the one whose code for the animal begins the photo's name (Wildbook
+    encounters are named after the partner's code), when exactly one alias matches."""
+    hits = {a.split(":", 1)[0] for a in aliases if stem.startswith(a.split(":", 1)[1] + "_")
+            or stem.startswith(a.split(":", 1)[1] + "-")}
+    return hits.pop() if len(hits) == 1 else None
+
+
+def individual_photos(conn: Connection, scope: Scope, entry: dict, media_root) -> list[dict]:
+    """Photos of one visible cat the caller may see, by flank: reference photos and photos of its sightings.
+
+    The public gets none (a landscape can give a place away); a reference photo whose partner is known is shown
+    only if that partner's data of the species is visible to the caller. Only files under the media root count.
+    """
+    from pathlib import Path
+
+    from bigcats.store.models_identify import IndividualImage
+    from bigcats.web.photos import media_file_for
+
+    if scope.caller.is_public:
+        return []
+    pids = dict(conn.execute(select(Partner.code, Partner.id)).all())
+    species_id = conn.execute(select(Species.id).where(Species.scientific_name == entry["scientificName"])
+                              ).scalar_one_or_none()
+    out = []
+    rows = conn.execute(select(IndividualImage.id, IndividualImage.side, IndividualImage.encounter,
+                               func.coalesce(IndividualImage.file_path, Media.file_path).label("path"),
+                               IndividualImage.added_at)
+                        .outerjoin(Media, IndividualImage.media_id == Media.id)
+                        .where(IndividualImage.individual_id == int(entry["id"]))
+                        .order_by(IndividualImage.side, IndividualImage.id).limit(200)).all()
+    for r in rows:
+        if media_file_for(r.path, media_root) is None:
+            continue
+        partner = _image_partner(Path(r.path).stem, entry.get("aliases") or [])
+        if partner is not None:
+            access = scope.partners.get(pids.get(partner))
+            if access is None or (access.species is not None and species_id not in access.species):
+                continue
+        out.append({"kind": "reference", "id": r.id, "flank": r.side, "partner": partner,
+                    "date": None, "station": None, "side": None,
+                    "url": f"/api/photos/reference/{r.id}/thumb.jpg",
+                    "large": f"/api/photos/reference/{r.id}/large.jpg"})
+    sight = entry["sightings"]
+    if entry["media"]:
+        paths = dict(conn.execute(select(Media.id, Media.file_path).where(Media.id.in_(entry["media"]))).all())
+        first = sight.dropna(subset=["mediaID"]).drop_duplicates("mediaID").set_index("mediaID")
+        for m in entry["media"]:
+            if media_file_for(paths.get(m), media_root) is None:
+                continue
+            s = first.loc[m] if m in first.index else None
+            out.append({"kind": "sighting", "id": int(m), "flank": None,
+                        "partner": None if s is None else s["partner"],
+                        "date": None if s is None else s["timestamp"], "station": None if s is None else
+                        s["locationID"], "side": None if s is None else s["country"],
+                        "url": f"/api/photos/media/{m}/thumb.jpg", "large": f"/api/photos/media/{m}/large.jpg"})
+    return out
+
+
+def reference_photo_file(conn: Connection, scope: Scope, image_id: int, media_root,
+                         cache: SummaryCache | None = None):
+    """The file of a reference photo the caller may see (see individual_photos), else a 404 WebError."""
+    from bigcats.store.models_identify import IndividualImage
+    from bigcats.web.photos import media_file_for
+
+    row = conn.execute(select(IndividualImage.individual_id, func.coalesce(IndividualImage.file_path,
+                                                                           Media.file_path).label("path"))
+                       .outerjoin(Media, IndividualImage.media_id == Media.id)
+                       .where(IndividualImage.id == image_id)).one_or_none()
+    missing = WebError(f"photo {image_id}: not found among what you may see", status=404)
+    if row is None or scope.caller.is_public:
+        raise missing
+    found = individuals(conn, scope, Filters(), "en", cache)
+    hit = found[found["id"] == row.individual_id]
+    if hit.empty:
+        raise missing
+    entry = hit.iloc[0].to_dict() | {"sightings": pd.DataFrame(columns=["mediaID"]), "media": []}
+    allowed = {p["id"] for p in individual_photos(conn, scope, entry, media_root)}
+    path = media_file_for(row.path, media_root)
+    if image_id not in allowed or path is None:
+        raise missing
+    return path
+
+
+def media_photo_file(conn: Connection, scope: Scope, media_id: int, media_root):
+    """The file of a photo of an observation the caller may see, under the media root, else a 404 WebError."""
+    from bigcats.web.photos import media_file_for
+
+    if scope.caller.is_public:
+        raise WebError(f"media {media_id}: photos are shown to signed-in partners only", status=404)
+    path = media_file_for(media_file(conn, scope, media_id), media_root)
+    if path is None:
+        raise WebError(f"media {media_id}: the file is not on this server", status=404)
+    return path
+
+
+PERIODS = ("month", "season", "year")
+SEASONS = {12: "winter", 1: "winter", 2: "winter", 3: "spring", 4: "spring", 5: "spring", 6: "summer", 7: "summer",
+           8: "summer", 9: "autumn", 10: "autumn", 11: "autumn"}
+
+
+def _period_labels(year: pd.Series, month: pd.Series, period: str) -> pd.Series:
+    """Period labels that sort in time: 2024-05, 2024-1 winter (December counts to the next year's winter), 2024."""
+    year = year.astype(int)
+    month = month.astype(int)
+    if period == "month":
+        return year.astype(str) + "-" + month.map("{:02d}".format)
+    if period == "season":
+        season_year = year + (month == 12).astype(int)
+        order = month.map({12: 1, 1: 1, 2: 1, 3: 2, 4: 2, 5: 2, 6: 3, 7: 3, 8: 3, 9: 4, 10: 4, 11: 4})
+        return season_year.astype(str) + "-" + order.astype(str) + " " + month.map(SEASONS)
+    return year.astype(str)
+
+
+def series(conn: Connection, scope: Scope, f: Filters = Filters(), period: str = "month", lang: str = "en",
+           cache: SummaryCache | None = None) -> dict:
+    """Trap-nights, detections and detections per 100 trap-nights per species over time (months, seasons or
+    years), for the charts of the dashboard.
+
+    Trap-nights are the library's (camtrapR's convention, outages removed) per local calendar month;
+    detections are animal observations the scope may see, under the filters (dates included).
+    """
+    if period not in PERIODS:
+        raise WebError(f"period: must be one of {', '.join(PERIODS)}, not {period!r}")
+    if cache is None:
+        cache = SummaryCache()
+    c = cache.get(conn)
+    deps = c.deployments[c.deployments["partner_id"].isin(scope.partner_ids())]
+    if f.partner:
+        deps = deps[deps["partner"] == f.partner]
+    if f.side:
+        deps = deps[deps["country"] == f.side]
+    deps = deps[pd.to_datetime(deps["end"]) > pd.to_datetime(deps["start"])]
+    empty = {"period": period, "labels": [], "trapNights": [], "species": []}
+    if deps.empty:
+        return empty
+    key = ("effort", tuple(sorted(deps["id"].tolist())))
+    if key not in c.memo:
+        c.memo[key] = _monthly_effort(c, deps)
+    effort = c.memo[key]
+    if f.start or f.end:
+        ym = effort["year"] * 12 + effort["month"]
+        lo = f.start.year * 12 + f.start.month if f.start else -10**9
+        hi = f.end.year * 12 + f.end.month if f.end else 10**9
+        effort = effort[(ym >= lo) & (ym <= hi)]
+    effort = effort.assign(label=_period_labels(effort["year"], effort["month"], period))
+    days = effort.groupby("label")["trapNights"].sum()
+    if scope.has_embargo or f.start or f.end:
+        det = _monthly_sql(conn, scope, f)
+    else:
+        det = _monthly_cached(c, scope, f)
+    return _series_out(c, det, days, period, lang)
+
+
+def _monthly_effort(c: Counts, deps: pd.DataFrame) -> pd.DataFrame:
+    from bigcats.analysis.effort import trap_nights
+
+    frame = deps[["deploymentID", "locationID", "deploymentStart", "deploymentEnd", "utcOffset"]].assign(
+        utcOffset=deps["utcOffset"].fillna(0).astype(int))
+    outages = c.outages[c.outages["deploymentID"].isin(frame["deploymentID"])]
+    return trap_nights(frame, outages if len(outages) else None, by=["year", "month"])
+
+
+def _series_out(c: Counts, det: pd.DataFrame, days: pd.Series, period: str, lang: str) -> dict:
+    det = det.assign(label=_period_labels(det["year"], det["month"], period)) if len(det) else det.assign(
+        label=pd.Series(dtype=str))
+    labels = sorted(set(days.index) | set(det["label"]))
+    camera_days = days.reindex(labels).fillna(0.0)
+    out_species = []
+    if len(det):
+        by = det.groupby(["species", "label"])["detections"].sum()
+        names = _names(c, pd.Series(sorted(det["species"].unique())), lang)
+        for sid, name in zip(sorted(det["species"].unique()), names, strict=True):
+            counts = by.loc[sid].reindex(labels).fillna(0).astype(int)
+            rai = np.where(camera_days.to_numpy() > 0, 100 * counts.to_numpy() / np.maximum(camera_days.to_numpy(), 1e-9),
+                           np.nan)
+            out_species.append({"scientificName": c.species.loc[sid, "scientificName"], "name": name,
+                                "detections": counts.tolist(),
+                                "rai": [None if v != v else round(float(v), 3) for v in rai]})
+    out_species.sort(key=lambda s: -sum(s["detections"]))
+    return {"period": period, "labels": labels, "trapNights": [round(float(v), 1) for v in camera_days],
+            "species": out_species}
+
+
+def _monthly_cached(c: Counts, scope: Scope, f: Filters) -> pd.DataFrame:
+    m = c.monthly
+    mask = row_mask(scope, m["partner"], m["species"])
+    if f.species:
+        ids = c.species.index[c.species["scientificName"].isin(f.species)]
+        mask = mask & m["species"].isin(ids).to_numpy()
+    if f.partner or f.side:
+        st = c.stations.set_index("station").reindex(m["station"])
+        if f.partner:
+            mask = mask & (st["partner_code"] == f.partner).to_numpy()
+        if f.side:
+            mask = mask & (st["country"] == f.side).to_numpy()
+    return m[mask][["species", "year", "month", "detections"]]
+
+
+def _monthly_sql(conn: Connection, scope: Scope, f: Filters) -> pd.DataFrame:
+    year = func.extract("year", Observation.event_start_utc)
+    month = func.extract("month", Observation.event_start_utc)
+    q = _obs_where(_obs_joins(select(Observation.species_id, year, month, func.count(Observation.id))), scope, f)
+    q = q.group_by(Observation.species_id, year, month)
+    return pd.DataFrame(conn.execute(q).all(), columns=["species", "year", "month", "detections"]).astype("int64")
+
+
+def individuals_by_side(frame: pd.DataFrame) -> list[dict]:
+    """Individuals of the catalogue frame per species: seen on one side only (per side) or on both."""
+    out = []
+    if frame.empty:
+        return out
+    for (sci, name), g in frame.groupby(["scientificName", "vernacularName"]):
+        sides = g["sides"].map(lambda v: tuple(v) if isinstance(v, (list, tuple, np.ndarray)) else ())
+        row = {"scientificName": sci, "name": name, "total": int(len(g)),
+               "both": int((sides.map(len) > 1).sum())}
+        for side in ("RUS", "CHN", "MNG"):
+            row[side] = int((sides == (side,)).sum())
+        out.append(row)
+    return out

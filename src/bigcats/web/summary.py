@@ -9,12 +9,22 @@ visibility is applied exactly as in the SQL path. Requests with a date filter go
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import Connection, func, select
 
-from bigcats.store.models import Deployment, DeploymentOutage, Individual, IntakeBatch, Observation, Partner, Project, Species, Station
+from bigcats.store.models import (
+    Deployment,
+    DeploymentOutage,
+    Individual,
+    IntakeBatch,
+    Observation,
+    Partner,
+    Project,
+    Species,
+    Station,
+)
 
 NO_INDIVIDUAL = -1
 
@@ -29,6 +39,8 @@ class Counts:
     species: pd.DataFrame  # id -> scientific name, names in four languages
     individuals: pd.DataFrame  # id -> code, name, sex, species id
     outages: pd.DataFrame  # deploymentID, start, end (for trap-nights)
+    monthly: pd.DataFrame | None = None  # station, partner, species, year, month, detections (the charts)
+    memo: dict = field(default_factory=dict)  # derived results of this data version (monthly effort per area)
 
 
 class SummaryCache:
@@ -41,7 +53,7 @@ class SummaryCache:
 
     def get(self, conn: Connection) -> Counts:
         """The counts for the data as it is now."""
-        key = conn.execute(select(func.max(IntakeBatch.id), func.count(IntakeBatch.id))).one()
+        key = self.version(conn)
         if self._counts is not None and key == self._key:
             return self._counts
         with self._lock:
@@ -53,6 +65,21 @@ class SummaryCache:
     def clear(self) -> None:
         """Forget the counts (after writing observations without an intake batch)."""
         self._counts = None
+        self._key = None
+
+    @staticmethod
+    def version(conn: Connection) -> tuple:
+        """The data version: imports (intake batches) and people's species decisions, so that every server
+        process sees a change made in another one."""
+        from bigcats.store.models_review import SpeciesReview
+
+        edits = select(func.max(SpeciesReview.id)).scalar_subquery()
+        return tuple(conn.execute(select(func.max(IntakeBatch.id), func.count(IntakeBatch.id), edits)).one())
+
+    def version_now(self, conn: Connection) -> tuple:
+        """The data version the counts were built for, reading the store once (the current one)."""
+        self.get(conn)
+        return self._key
 
 
 def effort_frames(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -106,4 +133,12 @@ def build(conn: Connection) -> Counts:
     individuals = pd.DataFrame(conn.execute(select(Individual.id, Individual.code, Individual.name, Individual.sex,
                                                    Individual.species_id)).all(),
                                columns=["id", "individualID", "name", "sex", "species"]).set_index("id")
-    return Counts(counts, stations, deployments, species, individuals, outages)
+    month = func.extract("month", Observation.event_start_utc)
+    monthly = pd.DataFrame(conn.execute(
+        select(Deployment.station_id, Observation.species_id, year, month, func.count(Observation.id))
+        .join(Deployment, Observation.deployment_id == Deployment.id)
+        .where(Observation.type == "animal", Observation.species_id.is_not(None))
+        .group_by(Deployment.station_id, Observation.species_id, year, month)).all(),
+        columns=["station", "species", "year", "month", "detections"]).astype("int64")
+    monthly["partner"] = monthly["station"].map(stations.set_index("station")["partner"])
+    return Counts(counts, stations, deployments, species, individuals, outages, monthly)

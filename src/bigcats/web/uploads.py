@@ -142,7 +142,8 @@ class Jobs:
             except ValueError as exc:  # DataError, IntakeError, WebError: the partner's data, told plainly
                 job.status, job.error = "failed", str(exc)
             except Exception as exc:  # noqa: BLE001 - a job thread must record any failure, not die silently
-                job.status, job.error = "failed", f"internal error: {exc}"
+                # The exception's text can name the server's folders: the log has it, the user gets a reference.
+                job.status, job.error = "failed", f"internal error ({type(exc).__name__}); the server's log has the details"
                 traceback.print_exc()
             finally:
                 if job.workdir is not None:

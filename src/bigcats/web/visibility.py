@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +63,10 @@ class Access:
 
     species: frozenset[int] | None  # species ids; None = every species
     exact: bool
+    embargo_from: datetime | None = None  # some observations from this time on are embargoed; None = none
+    # Each agreement's (species, embargo start) when an embargo makes them differ: a row is visible if any
+    # agreement shows it. Empty when `species` and `embargo_from` say it all.
+    parts: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,11 @@ class Scope:
         """Whether anything of this partner is visible."""
         return partner_id in self.partners
 
+    @property
+    def has_embargo(self) -> bool:
+        """Whether some partner's recent observations are embargoed for this caller (time matters to the filter)."""
+        return any(a.embargo_from is not None for a in self.partners.values())
+
 
 def caller_roles(conn: Connection, user_id: int) -> dict[int, str]:
     """A user's role per partner id."""
@@ -99,36 +109,57 @@ def build_scope(conn: Connection, caller: Caller) -> Scope:
         grantee = or_(grantee, SharingAgreement.grantee_partner_id.in_(list(caller.roles)))
     rows = conn.execute(
         select(SharingAgreement.owner_partner_id, SharingAgreement.grantee_partner_id, SharingAgreement.species,
-               SharingAgreement.exact_locations)
+               SharingAgreement.exact_locations, SharingAgreement.embargo_until, SharingAgreement.valid_from,
+               SharingAgreement.created_at)
         .where(grantee, or_(SharingAgreement.valid_from.is_(None), SharingAgreement.valid_from <= now),
-               or_(SharingAgreement.valid_until.is_(None), SharingAgreement.valid_until >= now))).all()
+               or_(SharingAgreement.valid_until.is_(None), SharingAgreement.valid_until > now))).all()
     names = {n for r in rows for n in (r.species or [])}
     ids = dict(conn.execute(select(Species.scientific_name, Species.id)
                             .where(Species.scientific_name.in_(names))).all()) if names else {}
-    for owner, grantee_id, species, exact in rows:
+    for owner, grantee_id, species, exact, embargo_until, valid_from, created_at in rows:
         if owner in caller.roles:
             continue
         granted = None if not species else frozenset(ids[n] for n in species if n in ids)
         # Exact locations go only to a named partner's members, never to the public.
         exact_here = bool(exact) and grantee_id is not None and not caller.is_public
+        # Under embargo, what was recorded since the agreement began stays with the owner until the date.
+        cutoff = (valid_from or created_at) if embargo_until is not None and embargo_until > now else None
         old = access.get(owner)
         if old is None:
-            access[owner] = Access(granted, exact_here)
+            access[owner] = Access(granted, exact_here, cutoff, ((granted, cutoff),))
         else:
             merged = None if old.species is None or granted is None else old.species | granted
-            access[owner] = Access(merged, old.exact or exact_here)
+            parts = old.parts + ((granted, cutoff),)
+            embargo = max((c for _, c in parts if c is not None), default=None)
+            access[owner] = Access(merged, old.exact or exact_here, embargo, parts)
     return Scope(caller, access)
 
 
-def row_filter(scope: Scope, partner_col, species_col) -> ColumnElement[bool]:
-    """SQL condition keeping only rows (observations) the scope may see."""
+def row_filter(scope: Scope, partner_col, species_col, time_col=None) -> ColumnElement[bool]:
+    """SQL condition keeping only rows (observations) the scope may see; time_col applies embargoes.
+
+    Without a time column, a partner under embargo shows nothing at all (never more than allowed).
+    """
     if not scope.partners:
         return false()
-    everything = [p for p, a in scope.partners.items() if a.species is None]
+    everything = [p for p, a in scope.partners.items() if a.species is None and a.embargo_from is None]
     parts = [partner_col.in_(everything)] if everything else []
     for p, a in scope.partners.items():
-        if a.species is not None:
+        if a.species is None and a.embargo_from is None:
+            continue
+        if a.embargo_from is None:
             parts.append(and_(partner_col == p, species_col.in_(sorted(a.species)) if a.species else false()))
+            continue
+        # Under an embargo each agreement counts on its own: a row shows if any agreement shows it.
+        either = []
+        for species, cutoff in a.parts:
+            cond = []
+            if species is not None:
+                cond.append(species_col.in_(sorted(species)) if species else false())
+            if cutoff is not None:
+                cond.append(time_col < cutoff if time_col is not None else false())
+            either.append(and_(true(), *cond))
+        parts.append(and_(partner_col == p, or_(*either)))
     return or_(*parts) if parts else false()
 
 
@@ -194,11 +225,12 @@ def apply_precision(frame: pd.DataFrame, scope: Scope, sensitive_stations: froze
 
 
 def row_mask(scope: Scope, partner_ids: pd.Series, species_ids: pd.Series) -> np.ndarray:
-    """The row filter of `row_filter`, for rows already in memory (the summary cache)."""
-    everything = [p for p, a in scope.partners.items() if a.species is None]
+    """The row filter of `row_filter`, for rows already in memory (the summary cache). Rows carry no times here,
+    so a partner under embargo shows nothing (never more than allowed); callers that have the times use SQL."""
+    everything = [p for p, a in scope.partners.items() if a.species is None and a.embargo_from is None]
     mask = partner_ids.isin(everything).to_numpy().copy()
     for p, a in scope.partners.items():
-        if a.species is not None:
+        if a.species is not None and a.embargo_from is None:
             mask |= ((partner_ids == p) & species_ids.isin(list(a.species))).to_numpy()
     return mask
 

@@ -9,12 +9,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Connection, select
 
 from bigcats.store.models import Partner
-from bigcats.store.models_access import SharingAgreement
 from bigcats.access.users import add_user
 from bigcats.web.audit import read_log
-from bigcats.web.deps import AdminDep, Conn, UserDep
+from bigcats.web import sharing
+from bigcats.web.deps import AdminDep, Conn, StateDep, UserDep
 from bigcats.web.errors import WebError
-from bigcats.web.security import now_utc
 
 router = APIRouter(tags=["admin"])
 
@@ -29,46 +28,85 @@ def _partner_id(conn: Connection, code: str | None, field: str) -> int | None:
 
 
 class AgreementIn(BaseModel):
-    """A sharing agreement to create: the owner shares with a grantee partner, or with the public (null)."""
+    """Terms of sharing: the owner shares with a grantee partner, or with the public (null).
+
+    Between two partners this is a proposal that the other side's administrator accepts; with the public it
+    takes effect at once.
+    """
 
     owner: str
     grantee: str | None = None
     species: list[str] | None = None
     exact_locations: bool = False
+    valid_from: datetime | None = None
     valid_until: datetime | None = None
-    note: str | None = None
+    embargo_until: datetime | None = None
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class EndIn(BaseModel):
+    """Why an agreement ends (optional)."""
+
+    note: str | None = Field(default=None, max_length=2000)
 
 
 @router.get("/agreements")
 def agreements(conn: Conn, caller: UserDep) -> list[dict]:
-    """Agreements that involve the caller's partners, as owner or grantee."""
-    mine = list(caller.roles)
-    # A Core connection returns rows, not ORM objects: select the table's columns (select(Model).scalars() gave
-    # the bare ids, and every agreement made this route answer 500).
-    table = SharingAgreement.__table__
-    rows = conn.execute(select(table).where(
-        table.c.owner_partner_id.in_(mine) | table.c.grantee_partner_id.in_(mine))).all()
-    codes = dict(conn.execute(select(Partner.id, Partner.code)).all())
-    return [{"id": a.id, "owner": codes.get(a.owner_partner_id), "grantee": codes.get(a.grantee_partner_id),
-             "species": a.species, "exactLocations": a.exact_locations,
-             "validUntil": a.valid_until.isoformat() if a.valid_until else None, "note": a.note} for a in rows]
+    """Agreements that involve the caller's partners, as owner or grantee, with their state."""
+    return sharing.overview(conn, caller)["agreements"]
+
+
+@router.get("/sharing")
+def sharing_overview(conn: Conn, caller: UserDep) -> dict:
+    """Agreements, proposals and the history of sharing for the caller's partners."""
+    return sharing.overview(conn, caller)
+
+
+def _done(conn: Connection, state, result: dict) -> dict:
+    conn.commit()
+    state.summary.clear()  # who sees what changed: cached views are recomputed under the new scopes
+    return result
 
 
 @router.post("/agreements", status_code=201)
-def create_agreement(body: AgreementIn, conn: Conn, caller: AdminDep) -> dict:
-    """Share the data of a partner one administers with another partner or the public."""
-    owner = _partner_id(conn, body.owner, "owner")
-    if not caller.has_role(owner, "administrator"):
-        raise WebError(f"owner: you do not administer partner {body.owner!r}", status=403)
-    grantee = _partner_id(conn, body.grantee, "grantee")
-    if grantee is None and body.exact_locations:
-        raise WebError("exact_locations: the public never gets exact locations of sensitive species")
-    new_id = conn.execute(SharingAgreement.__table__.insert().values(
-        owner_partner_id=owner, grantee_partner_id=grantee, species=body.species or None,
-        exact_locations=body.exact_locations, valid_until=body.valid_until, note=body.note, created_at=now_utc())
-    ).inserted_primary_key[0]
-    conn.commit()
-    return {"id": new_id}
+def create_agreement(body: AgreementIn, conn: Conn, caller: AdminDep, state: StateDep) -> dict:
+    """Propose sharing (or share with the public at once) the data of a partner, as either side's administrator."""
+    return _done(conn, state, sharing.propose(conn, caller, body.owner, body.grantee, body.species,
+                                              body.exact_locations, body.valid_from, body.valid_until,
+                                              body.embargo_until, body.note))
+
+
+@router.post("/agreements/{agreement_id}/change", status_code=201)
+def change_agreement(agreement_id: int, body: AgreementIn, conn: Conn, caller: AdminDep, state: StateDep) -> dict:
+    """Propose new terms for an agreement in force; once accepted they replace it (public: at once)."""
+    return _done(conn, state, sharing.propose(conn, caller, body.owner, body.grantee, body.species,
+                                              body.exact_locations, body.valid_from, body.valid_until,
+                                              body.embargo_until, body.note, replaces=agreement_id))
+
+
+@router.post("/agreements/{agreement_id}/end")
+def end_agreement(agreement_id: int, conn: Conn, caller: AdminDep, state: StateDep, body: EndIn | None = None
+                  ) -> dict:
+    """End an agreement now (administrators of either side)."""
+    return _done(conn, state, sharing.end(conn, caller, agreement_id, body.note if body else None))
+
+
+@router.post("/proposals/{proposal_id}/accept")
+def accept_proposal(proposal_id: int, conn: Conn, caller: AdminDep, state: StateDep) -> dict:
+    """Accept the other side's proposal: the agreement takes effect."""
+    return _done(conn, state, sharing.accept(conn, caller, proposal_id))
+
+
+@router.post("/proposals/{proposal_id}/decline")
+def decline_proposal(proposal_id: int, conn: Conn, caller: AdminDep, state: StateDep) -> dict:
+    """Decline the other side's proposal."""
+    return _done(conn, state, sharing.decline(conn, caller, proposal_id))
+
+
+@router.post("/proposals/{proposal_id}/withdraw")
+def withdraw_proposal(proposal_id: int, conn: Conn, caller: AdminDep, state: StateDep) -> dict:
+    """Withdraw one's own open proposal."""
+    return _done(conn, state, sharing.decline(conn, caller, proposal_id, withdraw=True))
 
 
 class UserIn(BaseModel):

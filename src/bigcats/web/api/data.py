@@ -18,12 +18,13 @@ from bigcats.web.api.common import geojson, records
 from bigcats.web.audit import log_event, log_exact
 from bigcats.web.deps import CallerDep, Conn, LangDep, ScopeDep, SensitiveDep, StateDep, UserDep
 from bigcats.web.errors import WebError
+from bigcats.web.respcache import answer
 
 router = APIRouter(tags=["data"])
 COUNTRIES = Path(__file__).resolve().parents[2] / "data" / "naturalearth" / "countries_ne_asia_50m.geojson"
 
 
-def get_filters(conn: Conn,
+def get_filters(conn: Conn, state: StateDep,
                 species: Annotated[str | None, Query(description="species names (scientific, en/ru/zh/mn or short), comma-separated")] = None,
                 start: Annotated[str | None, Query(description="from this date (ISO 8601)")] = None,
                 end: Annotated[str | None, Query(description="up to this date (ISO 8601)")] = None,
@@ -34,11 +35,31 @@ def get_filters(conn: Conn,
     from bigcats.store.query import resolve_species
 
     names = [s.strip() for s in (species or "").split(",") if s.strip()]
-    resolved = ",".join(dict.fromkeys(resolve_species(conn, n) for n in names)) if names else None
+    if names:
+        # Resolving reads which taxa the store holds (a scan of the observations): once per name and data version.
+        version = state.summary.version(conn)
+        memo = state.species_names
+        for n in names:
+            if (version, n) not in memo:
+                if len(memo) > 4096:
+                    memo.clear()
+                memo[(version, n)] = resolve_species(conn, n)
+        resolved = ",".join(dict.fromkeys(memo[(version, n)] for n in names))
+    else:
+        resolved = None
     return queries.Filters.parse(resolved, start, end, partner, side)
 
 
 FiltersDep = Annotated[queries.Filters, Depends(get_filters)]
+GEOJSON = "application/geo+json"
+
+
+def _json(payload, media_type: str = "application/json") -> Response:
+    """A JSON answer serialised once (then cached as bytes: serialising a large layer costs more than reading it)."""
+    import json
+
+    return Response(json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8"),
+                    media_type=media_type)
 
 
 @router.get("/species")
@@ -54,19 +75,23 @@ def partners(conn: Conn, scope: ScopeDep) -> list[dict]:
 
 
 @router.get("/stations")
-def stations(request: Request, conn: Conn, scope: ScopeDep, sensitive: SensitiveDep, f: FiltersDep) -> list[dict]:
+def stations(request: Request, conn: Conn, scope: ScopeDep, sensitive: SensitiveDep, f: FiltersDep,
+             state: StateDep) -> Response:
     """Camera stations; sensitive ones generalised unless the caller is entitled."""
-    frame = queries.stations(conn, scope, sensitive, f)
-    log_exact(conn, scope.caller, "view", request.url.path, frame)
-    return records(frame)
+    def make():
+        frame = queries.stations(conn, scope, sensitive, f)
+        return _json(records(frame)), frame
+    return answer(request, conn, scope, state, "", make)
 
 
 @router.get("/stations.geojson")
-def stations_geojson(request: Request, conn: Conn, scope: ScopeDep, sensitive: SensitiveDep, f: FiltersDep) -> dict:
+def stations_geojson(request: Request, conn: Conn, scope: ScopeDep, sensitive: SensitiveDep, f: FiltersDep,
+                     state: StateDep) -> Response:
     """Camera stations as a GeoJSON map layer (same rules as /api/stations)."""
-    frame = queries.stations(conn, scope, sensitive, f)
-    log_exact(conn, scope.caller, "view", request.url.path, frame)
-    return geojson(frame)
+    def make():
+        frame = queries.stations(conn, scope, sensitive, f)
+        return _json(geojson(frame), GEOJSON), frame
+    return answer(request, conn, scope, state, "", make)
 
 
 @router.get("/detections")
@@ -80,11 +105,12 @@ def detections(request: Request, conn: Conn, scope: ScopeDep, sensitive: Sensiti
 
 @router.get("/map/detections.geojson")
 def map_detections(request: Request, conn: Conn, scope: ScopeDep, sensitive: SensitiveDep, f: FiltersDep,
-                   state: StateDep) -> dict:
+                   state: StateDep) -> Response:
     """Detections counted per shown point and species (one point per generalised cell), as GeoJSON."""
-    frame = queries.map_points(conn, scope, sensitive, f, cache=state.summary)
-    log_exact(conn, scope.caller, "view", request.url.path, frame)
-    return geojson(frame)
+    def make():
+        frame = queries.map_points(conn, scope, sensitive, f, cache=state.summary)
+        return _json(geojson(frame), GEOJSON), frame
+    return answer(request, conn, scope, state, "", make)
 
 
 @router.get("/basemap/countries.geojson")
@@ -94,9 +120,11 @@ def basemap() -> FileResponse:
 
 
 @router.get("/individuals")
-def individuals(conn: Conn, scope: ScopeDep, f: FiltersDep, lang: LangDep, state: StateDep) -> list[dict]:
+def individuals(request: Request, conn: Conn, scope: ScopeDep, f: FiltersDep, lang: LangDep, state: StateDep
+                ) -> Response:
     """The individual catalogue: cats with a sighting the caller may see."""
-    return records(queries.individuals(conn, scope, f, lang, cache=state.summary))
+    return answer(request, conn, scope, state, lang, lambda: (_json(records(queries.individuals(
+        conn, scope, f, lang, cache=state.summary))), None))
 
 
 @router.get("/individuals/{individual_id}")
@@ -160,11 +188,22 @@ def media(media_id: int, conn: Conn, scope: ScopeDep, state: StateDep, frame: in
 
 
 @router.get("/dashboard")
-def dashboard(conn: Conn, scope: ScopeDep, f: FiltersDep, lang: LangDep, state: StateDep) -> dict:
+def dashboard(request: Request, conn: Conn, scope: ScopeDep, f: FiltersDep, lang: LangDep, state: StateDep
+              ) -> Response:
     """Effort, detections, individuals and relative abundance per year and species for the chosen area."""
-    out = queries.dashboard(conn, scope, f, lang, cache=state.summary)
-    out["species"] = records(out["species"])
-    return out
+    def make():
+        out = queries.dashboard(conn, scope, f, lang, cache=state.summary)
+        out["species"] = records(out["species"])
+        return _json(out), None
+    return answer(request, conn, scope, state, lang, make)
+
+
+@router.get("/dashboard/series")
+def dashboard_series(request: Request, conn: Conn, scope: ScopeDep, f: FiltersDep, lang: LangDep,
+                     state: StateDep, period: str = "month") -> Response:
+    """Trap-nights, detections and detections per 100 trap-nights per species by month, season or year."""
+    return answer(request, conn, scope, state, lang,
+                  lambda: (_json(queries.series(conn, scope, f, period, lang, cache=state.summary)), None))
 
 
 @router.get("/downloads/detections.csv")
@@ -179,9 +218,11 @@ def download_detections(request: Request, conn: Conn, scope: ScopeDep, sensitive
 
 @router.get("/downloads/camtrapdp/{partner}.zip")
 def download_package(partner: str, request: Request, conn: Conn, scope: ScopeDep, sensitive: SensitiveDep,
-                     state: StateDep) -> Response:
-    """A partner's data as a Camtrap DP 1.0 package (zip), sensitive stations generalised unless entitled."""
-    data, exact = downloads.camtrapdp_zip(state.engine, conn, scope, sensitive, partner)
+                     state: StateDep, project: str | None = None) -> Response:
+    """A partner's data (or one project's) as a Camtrap DP 1.0 package (zip), sensitive stations generalised
+    unless entitled."""
+    data, exact = downloads.camtrapdp_zip(state.engine, conn, scope, sensitive, partner, project or None,
+                                          state.media_root)
     if exact:
         log_event(conn, scope.caller, "download", request.url.path, [partner], exact)
     return Response(data, media_type="application/zip",
@@ -231,6 +272,10 @@ def review_queue(conn: Conn, caller: CallerDep, state: StateDep, limit: int = 10
     editor = {pid for pid in caller.roles if caller.has_role(pid, "editor")}
     items = [_review_item(r) | {"canDecide": r["partner_id"] in editor} for r in
              frame.astype(object).where(frame.notna(), None).to_dict(orient="records")]
+    from bigcats.web.review_words import review_extras
+    from bigcats.web.visibility import build_scope
+
+    items = review_extras(conn, build_scope(conn, caller), items, state.media_root)
     return {"available": True, "items": items}
 
 

@@ -38,7 +38,8 @@
       if (!kinds.has(kind)) continue;
       fetch("/api/layers.geojson?kind=" + kind).then(r => r.json()).then(g => {
         overlays[kind].addData(g);
-        if (kind !== "units") overlays[kind].addTo(map);
+        // Filled layers hide what lies under them: boundaries are on at first, habitat and census units off.
+        if (kind === "parks" || kind === "zones") overlays[kind].addTo(map);
         document.getElementById("map").dataset["layer_" + kind] = g.features.length;
       });
     }
@@ -56,7 +57,7 @@
                  fetch("/api/homeranges.geojson?" + q).then(r => r.json())]).then(([st, det, hr]) => {
       stations.clearLayers(); detections.clearLayers(); homeranges.clearLayers();
       homeranges.addData(hr);
-      if (hr.features.length && !map.hasLayer(homeranges)) homeranges.addTo(map);
+      // Home ranges cover the stations: off until asked for (layer control).
       document.getElementById("map").dataset.homeranges = hr.features.length;
       const bounds = [];
       for (const f of st.features) {
@@ -67,16 +68,36 @@
       }
       for (const f of det.features) {
         const [x, y] = f.geometry.coordinates; const p = f.properties;
-        L.circleMarker([y, x], { radius: 4 + Math.sqrt(p.detections), color: "#c0763a", weight: 1, fillOpacity: 0.5 })
+        L.circleMarker([y, x], { radius: 4 + Math.sqrt(p.detections), color: "#c0763a", weight: 1, fillOpacity: 0.5,
+                                 dashArray: p.precision === "exact" ? null : "3 3" })
           .bindPopup(`<i>${esc(p.scientificName)}</i><br>${t.detections}: ${p.detections}<br>${t.individuals}: ${p.individuals}<br>${where(p)}`)
           .addTo(detections);
       }
       if (bounds.length) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 10 });
-      status.textContent = `${t.loaded}: ${st.features.length} / ${det.features.length}`;
+      status.textContent = t.shown.replace("{stations}", st.features.length).replace("{points}", det.features.length);
       document.getElementById("map").dataset.stations = st.features.length;
       document.getElementById("map").dataset.detections = det.features.length;
     });
   }
+  L.control.scale({ metric: true, imperial: false, position: "bottomleft" }).addTo(map);
+  const legend = L.control({ position: "bottomright" });
+  legend.onAdd = () => {
+    const div = L.DomUtil.create("div", "legend");
+    const row = (sym, label) => `<div><span class="sym ${sym}"></span>${esc(label)}</div>`;
+    div.innerHTML = `<b>${esc(t.legend)}</b>` + row("station", t.stations) + row("detection", t.detectionsLegend) +
+      row("generalised", t.generalised) + row("park", t.parks) + row("zone", t.zones) + row("habitat", t.habitat) +
+      row("homerange", t.homeranges);
+    return div;
+  };
+  legend.addTo(map);
+  const exportLink = document.getElementById("export-view");
+  if (exportLink) exportLink.addEventListener("click", e => {
+    const params = new URLSearchParams(new FormData(document.getElementById("map-filters")));
+    for (const [k, v] of [...params.entries()]) if (!v) params.delete(k);
+    const b = map.getBounds();
+    params.set("bbox", [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(v => v.toFixed(4)).join(","));
+    exportLink.href = "/api/downloads/map.gpkg?" + params;
+  });
   document.getElementById("map-filters").addEventListener("submit", e => { e.preventDefault(); load(); });
   load();
 })();

@@ -1,49 +1,112 @@
-// The review queue: each proposed match shows the new photo beside the candidate's reference photo of the same
-// flank, with the three decisions; a decision is sent with the CSRF token and the row leaves the queue.
+// The review queue: each proposed match shows the photo to identify beside the candidate's reference photo of the
+// same flank, both zoomable (wheel, pinch, drag; zoomed together unless unticked), with when, where and with
+// which camera the photo was taken, the candidate's other photos and the score in words. A decision is sent
+// with the CSRF token and the row leaves the queue.
 (function () {
   const list = document.getElementById("review-list");
-  const d = list.dataset;
+  const t = JSON.parse(document.getElementById("review-i18n").textContent);
   function csrf() { const m = document.cookie.match(/(?:^|;\s*)bigcats_csrf=([^;]+)/); return m ? decodeURIComponent(m[1]) : ""; }
-  function figure(src, caption) {
-    const f = document.createElement("figure");
-    if (src) { const img = document.createElement("img"); img.src = src; img.height = 220; img.alt = caption; img.loading = "lazy"; f.appendChild(img); }
-    else { const p = document.createElement("p"); p.textContent = d.nophoto; f.appendChild(p); }
-    const c = document.createElement("figcaption"); c.textContent = caption; f.appendChild(c);
+  function el(tag, cls, text) { const e = document.createElement(tag); if (cls) e.className = cls; if (text != null) e.textContent = text; return e; }
+  function panel(src, large, caption) {
+    const f = el("figure", "zoom-panel");
+    const stage = el("div", "stage");
+    // The medium size first; the large one replaces it when the reviewer zooms in (same shape, same transform).
+    if (src) { const img = el("img"); img.src = src; img.dataset.large = large; img.alt = caption; img.loading = "lazy"; stage.appendChild(img); }
+    else stage.appendChild(el("p", "empty", t.nophoto));
+    f.appendChild(stage); f.appendChild(el("figcaption", null, caption));
     return f;
   }
+  function flank(side) { return t.flank + ": " + (t[side] || side); }
   function decide(item, decision, row, status) {
     fetch("/api/review/" + item.id, { method: "POST", headers: { "X-CSRF-Token": csrf(), "Content-Type": "application/json" }, body: JSON.stringify({ decision }) })
       .then(r => r.json().then(body => ({ ok: r.ok, body })))
       .then(({ ok, body }) => {
-        if (ok) { row.remove(); if (!list.querySelector(".pair")) list.textContent = d.empty; }
+        if (ok) { row.remove(); if (!list.querySelector(".review-item")) list.textContent = list.dataset.empty; }
         else { status.textContent = body.detail || body.error || String(body); }
       });
   }
+  function zoomPair(row, panels, sync) {
+    const zs = [];
+    panels.forEach(p => {
+      const img = p.querySelector("img");
+      if (!img) return;
+      const z = Panzoom(img, { maxScale: 10, minScale: 1 });
+      zs.push(z);
+      p.querySelector(".stage").addEventListener("wheel", e => { z.zoomWithWheel(e); });
+      img.addEventListener("panzoomzoom", () => { if (img.dataset.large && img.src.indexOf("/large.jpg") < 0) img.src = img.dataset.large; });
+      img.addEventListener("panzoomchange", e => {
+        if (!sync.checked || row.dataset.syncing) return;
+        row.dataset.syncing = "1";
+        for (const other of zs) if (other !== z) { other.zoom(e.detail.scale, { animate: false, silent: true }); other.pan(e.detail.x, e.detail.y, { animate: false, silent: true }); }
+        delete row.dataset.syncing;
+        row.dataset.scale = String(e.detail.scale);
+      });
+    });
+    return zs;
+  }
   fetch("/api/review").then(r => r.json()).then(q => {
     // The page arrives saying the queue is empty (true without JavaScript too); items replace that line.
-    if (!q.items.length) { list.textContent = d.empty; return; }
+    if (!q.items.length) { list.textContent = list.dataset.empty; return; }
     list.textContent = "";
     for (const item of q.items) {
-      const row = document.createElement("section"); row.className = "pair";
-      const photos = document.createElement("div"); photos.className = "photos";
-      photos.appendChild(figure(item.queryPhoto, d.side + ": " + item.side));
-      const score = item.score == null ? "" : " (" + item.score.toFixed(2) + ")";
-      const who = item.individual ? d.individual + ": " + item.individual + score : d.new + "?" + score;
-      photos.appendChild(figure(item.individual ? item.candidatePhoto : null, who));
-      row.appendChild(photos);
-      const meta = document.createElement("p"); meta.textContent = item.scientificName + " · " + (item.partner || "") + (item.rank ? " · #" + item.rank : "");
-      row.appendChild(meta);
-      const status = document.createElement("p"); status.className = "status";
+      const row = el("section", "review-item"); row.dataset.proposal = item.id;
+      const head = el("h2", null, item.scientificName + " · " + flank(item.side) + (item.partner ? " · " + item.partner : ""));
+      row.appendChild(head);
+      const pair = el("div", "pair");
+      const left = panel(item.queryThumb, item.queryLarge, t.photo);
+      const who = item.individual ? t.individual + ": " + item.individual : t.new + "?";
+      const right = panel(item.individual ? item.candidateThumb : null, item.candidateLarge, who);
+      pair.appendChild(left); pair.appendChild(right);
+      row.appendChild(pair);
+      const tools = el("p", "tools");
+      const sync = el("input"); sync.type = "checkbox"; sync.checked = true; sync.className = "sync";
+      const lab = el("label"); lab.appendChild(sync); lab.appendChild(document.createTextNode(" " + t.sync));
+      tools.appendChild(lab);
+      const reset = el("button", "secondary", t.reset); reset.type = "button";
+      tools.appendChild(reset);
+      row.appendChild(tools);
+      const facts = el("dl", "facts");
+      const taken = item.taken || {};
+      for (const [k, v] of [[t.taken, taken.date], [t.station, taken.station ? taken.station + (taken.country ? " (" + taken.country + ")" : "") : null], [t.camera, taken.camera],
+                            [t.aliases, (item.candidateAliases || []).join(", ") || null]]) {
+        facts.appendChild(el("dt", null, k)); facts.appendChild(el("dd", null, v || t.unknown));
+      }
+      const w = item.scoreWords || { level: "none" };
+      facts.appendChild(el("dt", null, t.score));
+      const dd = el("dd", "score-words");
+      dd.dataset.level = w.level;
+      dd.textContent = (item.score == null ? "" : item.score.toFixed(2) + (item.rank ? " (" + t.rank + " " + item.rank + ")" : "") + " — ") + t[w.level] +
+        " " + t.explain + " " + (w.threshold != null ? w.threshold.toFixed(2) : "") + ".";
+      facts.appendChild(dd);
+      row.appendChild(facts);
+      if (item.candidatePhotos && item.candidatePhotos.length) {
+        row.appendChild(el("h3", null, t.others));
+        const strip = el("div", "photos");
+        for (const p of item.candidatePhotos) {
+          const fig = el("figure"); const img = el("img"); img.src = p.url; img.alt = flank(p.flank); img.loading = "lazy";
+          img.title = flank(p.flank) + (p.partner ? " · " + p.partner : "");
+          img.onclick = () => { const big = right.querySelector("img"); if (big) { big.src = p.url.replace("/thumb.jpg", "/large.jpg"); big.dataset.large = p.large; } };
+          fig.appendChild(img); fig.appendChild(el("figcaption", null, (t[p.flank] || p.flank) + (p.partner ? " · " + p.partner : "")));
+          strip.appendChild(fig);
+        }
+        row.appendChild(strip);
+      }
+      const status = el("p", "status error");
+      const buttons = el("p", "decisions");
       if (item.canDecide) {
-        const choices = item.individual ? [["confirm", d.confirm], ["reject", d.reject], ["new", d.new]] : [["new", d.new], ["reject", d.reject]];
+        const choices = item.individual ? [["confirm", t.confirm], ["reject", t.reject], ["new", t.new]] : [["new", t.new], ["reject", t.reject]];
         for (const [decision, label] of choices) {
-          const b = document.createElement("button"); b.type = "button"; b.textContent = label; b.dataset.decision = decision;
+          const b = el("button", decision === "confirm" ? "" : "secondary", label); b.type = "button"; b.dataset.decision = decision;
           b.onclick = () => decide(item, decision, row, status);
-          row.appendChild(b);
+          buttons.appendChild(b);
         }
       }
+      row.appendChild(buttons);
       row.appendChild(status);
       list.appendChild(row);
+      const zs = zoomPair(row, [left, right], sync);
+      reset.onclick = () => zs.forEach(z => z.reset({ animate: false }));
     }
+    list.dataset.loaded = String(q.items.length);
   });
 })();
