@@ -19,18 +19,12 @@ IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", "
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
 
-def default_root() -> Path | None:
-    """The configured media store ($BIGCATS_MEDIA_ROOT), or None: no photo is served from disk."""
-    value = os.environ.get(ENV_ROOT)
-    return Path(value).expanduser() if value else None
-
-
 def is_link(file_path: str | None) -> bool:
     """Whether a filePath is a URL (shown as a link) rather than a file on some disk."""
     return bool(file_path) and "://" in str(file_path)
 
 
-def media_file_for(root: str | Path | None, partner: str, file_path: str | None) -> Path | None:
+def media_file_for(root: str | Path | None, partner: str | None, file_path: str | None) -> Path | None:
     """The file to serve for a media row of `partner`, or None when there is none the server may open.
 
     None covers alike: no media store configured, a URL, a path outside the partner's folder of the store
@@ -40,10 +34,12 @@ def media_file_for(root: str | Path | None, partner: str, file_path: str | None)
     """
     if root is None or not file_path or is_link(file_path) or "\x00" in str(file_path):
         return None
-    if not partner or "/" in partner or "\\" in partner or partner in (".", ".."):
+    if partner is not None and (not partner or "/" in partner or "\\" in partner or partner in (".", "..")):
         return None
     try:
-        base = (Path(root) / partner).resolve(strict=True)
+        # With a partner, only that partner's sub-folder; without one (thumbnails of rows already checked for
+        # visibility), anywhere inside the store.
+        base = (Path(root) / partner if partner is not None else Path(root)).resolve(strict=True)
         given = Path(file_path)
         target = (given if given.is_absolute() else base / given).resolve(strict=True)
     except (OSError, RuntimeError):

@@ -13,6 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from bigcats.web import media_store
 from bigcats.web.errors import WebError
 
 SIZES = {"thumb": 320, "medium": 800, "large": 1600}  # the only sizes made: bounded disk and CPU per photo
@@ -53,22 +54,9 @@ def default_thumb_dir(media_root: Path | None) -> Path:
 
 
 def media_file_for(file_path: str | None, media_root: Path | None) -> Path | None:
-    """The stored file of a media row (or reference photo) if it lies under the media root and exists, else None.
-
-    Relative paths are taken from the media root; symbolic links are resolved first, so a link inside the root
-    pointing elsewhere is refused too, and so is `../` climbing out of it.
-    """
-    if not file_path or media_root is None or "://" in file_path:
-        return None
-    try:
-        root = media_root.resolve()
-        # A relative path (as image-folder intake writes them) is relative to the media root.
-        path = (root / file_path).resolve()
-    except (OSError, RuntimeError, ValueError):
-        return None
-    if not path.is_relative_to(root) or not path.is_file():
-        return None
-    return path
+    """The stored file of a media row (or reference photo) if the media store may serve it, else None: the one
+    rule of `web.media_store.media_file_for` (inside the store, links resolved, images and videos only)."""
+    return media_store.media_file_for(media_root, None, file_path)
 
 
 def thumbnail(path: Path, size: str, cache_dir: Path) -> bytes:
