@@ -10,7 +10,6 @@ the server opens. Pages, the API and thumbnails all ask `media_file_for`.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 ENV_ROOT = "BIGCATS_MEDIA_ROOT"

@@ -465,7 +465,8 @@ def media_photo_file(conn: Connection, scope: Scope, media_id: int, media_root):
 
     if scope.caller.is_public:
         raise WebError(f"media {media_id}: photos are shown to signed-in partners only", status=404)
-    path = media_file_for(media_file(conn, scope, media_id), media_root)
+    row = media_file(conn, scope, media_id)
+    path = media_file_for(row[0], media_root) if row is not None else None
     if path is None:
         raise WebError(f"media {media_id}: the file is not on this server", status=404)
     return path
