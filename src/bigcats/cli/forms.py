@@ -7,9 +7,11 @@ from typing import Annotated
 
 import typer
 
+from bigcats.cli.errors import BigcatsTyper
+
 from bigcats.cli.common import JsonOption, emit
 
-app = typer.Typer(help="Field forms for phones: camera-station visit, winter track census, incidental sign.",
+app = BigcatsTyper(help="Field forms for phones: camera-station visit, winter track census, incidental sign.",
                   no_args_is_help=True)
 
 

@@ -7,9 +7,11 @@ from typing import Annotated
 
 import typer
 
+from bigcats.cli.errors import BigcatsTyper
+
 from bigcats.cli.common import DbOption, JsonOption, emit
 
-app = typer.Typer(help="Camera health from the photos: clocks, silent cameras, false triggers, broken infrared.",
+app = BigcatsTyper(help="Camera health from the photos: clocks, silent cameras, false triggers, broken infrared.",
                   no_args_is_help=True)
 
 

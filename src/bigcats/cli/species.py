@@ -6,10 +6,11 @@ from typing import Annotated
 
 import typer
 
-from bigcats.cli.common import DbOption, JsonOption, emit
-from bigcats.store.species import add_species, list_species, set_sensitive
+from bigcats.cli.errors import BigcatsTyper
 
-app = typer.Typer(help="Species: add any taxon, list them, decide which are sensitive per partner or project.",
+from bigcats.cli.common import DbOption, JsonOption, emit
+
+app = BigcatsTyper(help="Species: add any taxon, list them, decide which are sensitive per partner or project.",
                   no_args_is_help=True)
 
 
@@ -30,6 +31,8 @@ def add(
     """Add a taxon that the shipped list does not have (or update its names)."""
     from bigcats.store.db import open_store
 
+    from bigcats.store.species import add_species
+
     row = add_species(open_store(db), scientific_name, {"en": en, "ru": ru, "zh": zh, "mn": mn}, sensitive, rank,
                       group)
     verb = "added" if row["new"] else "updated"
@@ -48,6 +51,8 @@ def list_(
     """Every species in the database with its names and whether its exact locations are hidden."""
     from bigcats.store.db import open_store
 
+    from bigcats.store.species import list_species
+
     frame = list_species(open_store(db), partner, project)
     if sensitive_only:
         frame = frame[frame["sensitive"]]
@@ -65,6 +70,8 @@ def sensitive(
 ) -> None:
     """Declare a species sensitive (exact locations hidden) for a partner or one of its projects."""
     from bigcats.store.db import open_store
+
+    from bigcats.store.species import set_sensitive
 
     row = set_sensitive(open_store(db), scientific_name, partner, not no, project)
     where = f"{partner}" + (f" project {project}" if project else "")
