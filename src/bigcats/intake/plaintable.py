@@ -22,7 +22,7 @@ from bigcats.intake.coords import country_codes, split_xy, to_wgs84
 from bigcats.intake.frames import SurveyFrames
 from bigcats.intake.report import IntakeError, IntakeReport
 from bigcats.intake.tables import read_table
-from bigcats.intake.timezones import flag_timestamps, parse_utc_offset
+from bigcats.intake.timezones import flag_timestamps, parse_local_times, parse_utc_offset
 from bigcats.problems import Problem
 from bigcats.taxonomy import resolve_labels
 
@@ -110,14 +110,7 @@ def _label(cols: dict, fld: str) -> str:
 
 
 def _parse(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
-    s = pd.Series(text, dtype="string").str.strip()
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    for fmt in formats:
-        todo = out.isna() & s.notna()
-        if not todo.any():
-            break
-        out[todo] = pd.to_datetime(s[todo], format=fmt, errors="coerce")
-    return out
+    return parse_local_times(text, formats)
 
 
 def _local_times(df: pd.DataFrame, cols: dict, file: str, lines: pd.Series, problems: list[Problem],

@@ -311,20 +311,24 @@ def species_list(conn: Connection, lang: str = "en") -> list[dict]:
     return [{"scientificName": r.scientific_name, "name": r.name, "sensitive": bool(r.sensitive)} for r in rows]
 
 
-def _visible_counts(c: Counts, scope: Scope, f: Filters) -> pd.DataFrame:
-    """The cached counts a scope may see, under the user's filters."""
-    counts = c.counts
-    mask = row_mask(scope, counts["partner"], counts["species"])
+def _scope_mask(c: Counts, rows: pd.DataFrame, scope: Scope, f: Filters) -> np.ndarray:
+    """Which cached rows (with partner, species and station columns) a scope may see under the user's filters."""
+    mask = row_mask(scope, rows["partner"], rows["species"])
     if f.species:
         ids = c.species.index[c.species["scientificName"].isin(f.species)]
-        mask = mask & counts["species"].isin(ids).to_numpy()
+        mask = mask & rows["species"].isin(ids).to_numpy()
     if f.partner or f.side:
-        st = c.stations.set_index("station").reindex(counts["station"])
+        st = c.stations.set_index("station").reindex(rows["station"])
         if f.partner:
             mask = mask & (st["partner_code"] == f.partner).to_numpy()
         if f.side:
             mask = mask & (st["country"] == f.side).to_numpy()
-    return counts[mask]
+    return mask
+
+
+def _visible_counts(c: Counts, scope: Scope, f: Filters) -> pd.DataFrame:
+    """The cached counts a scope may see, under the user's filters."""
+    return c.counts[_scope_mask(c, c.counts, scope, f)]
 
 
 def _names(c: Counts, species: pd.Series, lang: str) -> pd.Series:
@@ -562,17 +566,7 @@ def _series_out(c: Counts, det: pd.DataFrame, days: pd.Series, period: str, lang
 
 def _monthly_cached(c: Counts, scope: Scope, f: Filters) -> pd.DataFrame:
     m = c.monthly
-    mask = row_mask(scope, m["partner"], m["species"])
-    if f.species:
-        ids = c.species.index[c.species["scientificName"].isin(f.species)]
-        mask = mask & m["species"].isin(ids).to_numpy()
-    if f.partner or f.side:
-        st = c.stations.set_index("station").reindex(m["station"])
-        if f.partner:
-            mask = mask & (st["partner_code"] == f.partner).to_numpy()
-        if f.side:
-            mask = mask & (st["country"] == f.side).to_numpy()
-    return m[mask][["species", "year", "month", "detections"]]
+    return m[_scope_mask(c, m, scope, f)][["species", "year", "month", "detections"]]
 
 
 def _monthly_sql(conn: Connection, scope: Scope, f: Filters) -> pd.DataFrame:
