@@ -33,7 +33,10 @@ def grants_for(engine: Engine, grantee: str, when: datetime | None = None) -> li
          .join(grantee_p, SharingAgreement.grantee_partner_id == grantee_p.id)
          .where(grantee_p.code == grantee,
                 or_(SharingAgreement.valid_from.is_(None), SharingAgreement.valid_from <= when),
-                or_(SharingAgreement.valid_until.is_(None), SharingAgreement.valid_until >= when)))
+                or_(SharingAgreement.valid_until.is_(None), SharingAgreement.valid_until >= when),
+                # An agreement under embargo sends nothing to the peer until the embargo ends: never more than the
+                # web would show (which hides only data recorded after the start; finer exchange is a follow-up).
+                or_(SharingAgreement.embargo_until.is_(None), SharingAgreement.embargo_until <= when)))
     with engine.connect() as conn:
         rows = conn.execute(q).all()
     merged: dict[str, Grant] = {}
