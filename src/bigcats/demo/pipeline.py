@@ -105,7 +105,11 @@ QUICK = {"stations": 100, "analytics_boot": 50, "census_boot": 200, "report_boot
 
 def demo_steps(reports: bool = True, quick: bool = False) -> int:
     """How many times run_demo calls its step callback (for a progress bar's total)."""
-    return 8 + len(SurveyConfig().partners) + int(reports)
+    # simulate, packages, one import per partner, agreements, summary, analytics, population, identification,
+    # census, maps, and the reports when asked
+    return 9 + len(SurveyConfig().partners) + int(reports)
+
+
 def record_agreements(engine: Engine, partners: list[str]) -> list[int]:
     """The agreements the parks would sign: exact locations between each other, generalised to the public."""
     from bigcats.web.sharing import record
