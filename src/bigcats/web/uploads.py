@@ -8,16 +8,16 @@ any member is compressed more than a zip bomb's ratio. Progress and the intake r
 from __future__ import annotations
 
 import shutil
-import stat
 import tempfile
 import threading
 import traceback
 import uuid
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Callable
 
+from bigcats.core.archives import ArchiveLimits, check_members, open_archive, safe_unpack
 from bigcats.web.errors import WebError
 
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
@@ -28,65 +28,23 @@ RATIO_FLOOR = 64 * 1024  # below this, a member's ratio says nothing (a small CS
 KINDS = ("camtrapdp", "images")
 
 
+def _limits(max_unpacked: int, max_members: int, max_ratio: float) -> ArchiveLimits:
+    return ArchiveLimits(max_unpacked=max_unpacked, max_members=max_members, max_ratio=max_ratio,
+                         ratio_floor=RATIO_FLOOR)
+
+
 def check_archive(path: str | Path, max_unpacked: int = MAX_UNPACKED_BYTES, max_members: int = MAX_MEMBERS,
                   max_ratio: float = MAX_RATIO) -> list[zipfile.ZipInfo]:
     """The members of a zip archive if it is safe to unpack, else a WebError naming the offending member."""
     name = Path(path).name
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise WebError(f"{name}: not a zip archive ({exc})") from exc
-    with archive:
-        members = archive.infolist()
-        if len(members) > max_members:
-            raise WebError(f"{name}: {len(members)} files in the archive, more than the {max_members} allowed",
-                           status=413)
-        total = packed = 0
-        for info in members:
-            member = info.filename
-            parts = PurePosixPath(member.replace("\\", "/")).parts
-            if member.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
-                raise WebError(f"{name}: member {member!r} would be written outside the upload folder")
-            if stat.S_ISLNK(info.external_attr >> 16):
-                raise WebError(f"{name}: member {member!r} is a symbolic link, which uploads may not hold")
-            total += info.file_size
-            if total > max_unpacked:
-                raise WebError(f"{name}: unpacks to more than {max_unpacked} bytes (stopped at {member!r})",
-                               status=413)
-            packed += info.compress_size
-            # Per member from 64 KiB up, and over the whole archive: many small members each under a per-member
-            # threshold must not add up to a bomb.
-            if info.file_size > RATIO_FLOOR and info.file_size > max_ratio * max(info.compress_size, 1):
-                raise WebError(f"{name}: member {member!r} is compressed {info.file_size // max(info.compress_size, 1)}"
-                               f"x, a zip bomb's ratio (limit {max_ratio}x)", status=413)
-            if total > RATIO_FLOOR and total > max_ratio * max(packed, 1):
-                raise WebError(f"{name}: the archive's members are compressed {total // max(packed, 1)}x together "
-                               f"(by {member!r}), a zip bomb's ratio (limit {max_ratio}x)", status=413)
-    return members
+    with open_archive(path, name, WebError) as archive:
+        return check_members(archive, name, _limits(max_unpacked, max_members, max_ratio), WebError)
 
 
-def safe_extract(path: str | Path, dest: str | Path, **limits) -> Path:
+def safe_extract(path: str | Path, dest: str | Path, max_unpacked: int = MAX_UNPACKED_BYTES,
+                 max_members: int = MAX_MEMBERS, max_ratio: float = MAX_RATIO) -> Path:
     """Unpack a checked archive into dest, counting bytes as they come (headers can lie about sizes)."""
-    members = check_archive(path, **limits)
-    cap = limits.get("max_unpacked", MAX_UNPACKED_BYTES)
-    dest = Path(dest).resolve()
-    written = 0
-    with zipfile.ZipFile(path) as archive:
-        for info in members:
-            target = (dest / info.filename).resolve()
-            if not target.is_relative_to(dest):
-                raise WebError(f"{Path(path).name}: member {info.filename!r} would be written outside the folder")
-            if info.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with archive.open(info) as src, open(target, "wb") as out:
-                while chunk := src.read(1 << 20):
-                    written += len(chunk)
-                    if written > cap:
-                        raise WebError(f"{Path(path).name}: unpacks to more than {cap} bytes", status=413)
-                    out.write(chunk)
-    return dest
+    return safe_unpack(path, dest, _limits(max_unpacked, max_members, max_ratio), error=WebError)
 
 
 @dataclass

@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import stat
 import zipfile
 from pathlib import Path
 
 from sqlalchemy import Engine
 
+from bigcats.core.archives import ArchiveLimits, safe_unpack
 from bigcats.core.clock import utcnow_z
 from bigcats.exchange.camtrapdp.package import contained
 from bigcats.exchange.sync.errors import SyncError
@@ -24,10 +24,8 @@ from bigcats.exchange.sync.keys import NodeIdentity, verify
 FORMAT = "bigcats-sync/1"
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
-MAX_ZIP_BYTES = 4 * 1024**3  # refuse zip bombs: far above a season of a park
-MAX_MEMBERS = 10_000  # a package holds a few files per project
-MAX_RATIO = 200  # CSV compresses ~10-20x
-RATIO_FLOOR = 1 << 20
+# A package holds a few files per project; 4 GiB is far above a season of a park; CSV compresses ~10-20x.
+PACKAGE_LIMITS = ArchiveLimits(max_unpacked=4 * 1024**3, max_members=10_000, max_ratio=200, ratio_floor=1 << 20)
 
 
 def file_sha256(path: Path) -> str:
@@ -104,37 +102,6 @@ def pack(folder: str | Path) -> bytes:
 def unpack(data: bytes, folder: str | Path) -> Path:
     """Unzip package bytes into a folder, refusing paths that leave it, links, oversized or bomb-like contents.
 
-    Sizes are counted as the bytes come out (a zip's headers can lie about them), and the whole archive's
-    compression ratio is bounded as well as each member's.
+    The checks are the one archive rule of `bigcats.core.archives`, with an exchange package's limits.
     """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise SyncError(f"the package is not a zip file (or was cut off in transfer): {exc}") from exc
-    with zf:
-        root = folder.resolve()
-        members = zf.infolist()
-        if len(members) > MAX_MEMBERS:
-            raise SyncError(f"the package holds {len(members)} files, more than {MAX_MEMBERS}: refused")
-        declared = sum(i.file_size for i in members)
-        if declared > MAX_ZIP_BYTES or (declared > RATIO_FLOOR and declared > MAX_RATIO * max(len(data), 1)):
-            raise SyncError("the package unpacks to more than 4 GiB or is compressed like a zip bomb: refused")
-        written = 0
-        for info in members:
-            target = (folder / info.filename).resolve()
-            if root not in target.parents or stat.S_ISLNK(info.external_attr >> 16):
-                raise SyncError(f"the package holds a path outside its folder or a link: {info.filename[:200]!r}")
-            if info.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(info) as src, open(target, "wb") as dst:
-                for block in iter(lambda: src.read(1 << 20), b""):
-                    written += len(block)
-                    if written > MAX_ZIP_BYTES or (written > RATIO_FLOOR and written > MAX_RATIO * len(data)):
-                        raise SyncError("the package unpacks to more than its headers say, 4 GiB or a zip "
-                                        "bomb's ratio: refused")
-                    dst.write(block)
-    return folder
+    return safe_unpack(io.BytesIO(data), folder, PACKAGE_LIMITS, name="the package", error=SyncError)
