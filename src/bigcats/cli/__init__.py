@@ -20,6 +20,7 @@ from bigcats.cli import (
     maps,
     population,
     report,
+    review_plan,
     serve,
     smart,
     species,
@@ -69,6 +70,7 @@ app.add_typer(forms.app, name="forms")
 app.add_typer(health.app, name="health")
 app.command("smart")(smart.smart)
 app.add_typer(species.app, name="species")
+app.command("review-plan")(review_plan.review_plan)
 
 
 def main() -> None:

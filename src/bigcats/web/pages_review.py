@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
-from bigcats.store.models import Media
+from bigcats.store.models import Media, Observation
 from bigcats.web import queries
 from bigcats.web import species_review as sr
 from bigcats.web.deps import CallerDep, Conn, LangDep, StateDep, UserDep
@@ -59,19 +59,50 @@ def species_review_decide(conn: Conn, caller: UserDep, state: StateDep,
                           obs: Annotated[list[int] | None, Form()] = None,
                           scientific_name: Annotated[str, Form()] = "", obs_type: Annotated[str, Form()] = "animal",
                           count: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "",
-                          back: Annotated[str, Form()] = "") -> RedirectResponse:
-    """Apply one identification to the ticked observations and come back to the queue."""
-    params = {k: v for k, v in parse_qsl(back) if k in ("species", "partner")}
+                          back: Annotated[str, Form()] = "", to: Annotated[str, Form()] = "") -> RedirectResponse:
+    """Apply one identification to the ticked observations and come back to the queue (or the review plan)."""
+    params = {k: v for k, v in parse_qsl(back) if k in ("species", "partner", "occasion_days")}
+    page = "/review-plan" if to == "plan" else "/species-review"
     try:
         n = int(count) if count.strip() else None
         out = sr.decide(conn, caller, obs or [], scientific_name or None, obs_type, n, note or None)
     except (WebError, ValueError) as exc:
-        return RedirectResponse("/species-review?" + urlencode(params | {"error": str(exc)}), status_code=303)
+        return RedirectResponse(page + "?" + urlencode(params | {"error": str(exc)}), status_code=303)
     conn.commit()
     state.summary.clear()
     state.sensitive.clear()
     message = f"{out['observations']} observations decided, {out['changed']} changed"
-    return RedirectResponse("/species-review?" + urlencode(params | {"done": message}), status_code=303)
+    return RedirectResponse(page + "?" + urlencode(params | {"done": message}), status_code=303)
 
 
 
+
+
+@router.get("/review-plan", response_class=HTMLResponse)
+def review_plan_page(request: Request, conn: Conn, caller: CallerDep, lang: LangDep, state: StateDep,
+                     occasion_days: int = 7, done: str | None = None, error: str | None = None) -> HTMLResponse:
+    """Per species: records, doubt, expected false and missed stations, events to review; then those events with
+    their photos, to decide here (camtraptools' review plan)."""
+    if caller.is_public:
+        return RedirectResponse("/login?next=/review-plan", status_code=303)
+    try:
+        doc = sr.review_plan(conn, caller, occasion_days, limit=60)
+    except WebError as exc:
+        doc, error = {"species": [], "events": [], "eventsToReview": 0, "reviewed": 0}, str(exc)
+    ids = [e["observation"] for e in doc["events"]]
+    media = dict(conn.execute(select(Observation.id, Observation.media_id).where(Observation.id.in_(ids))).all()
+                 ) if ids else {}
+    paths = dict(conn.execute(select(Media.id, Media.file_path).where(
+        Media.id.in_([m for m in media.values() if m is not None]))).all()) if media else {}
+    names = {s["scientificName"]: s["name"] for s in _all_species(conn, lang)}
+    for e in doc["events"]:
+        m = media.get(e["observation"])
+        e["photo"] = (f"/api/photos/media/{int(m)}/thumb.jpg" if m is not None
+                      and media_file_for(paths.get(int(m)), state.media_root) else None)
+        e["large"] = e["photo"].replace("/thumb.jpg", "/large.jpg") if e["photo"] else None
+        e["machine_name"] = names.get(e["machine"], e["machine"])
+        e["species_names"] = [names.get(s, s) for s in e["species"]]
+    for s in doc["species"]:
+        s["name"] = names.get(s["species"], s["species"])
+    return render(request, "review_plan.html", lang, caller, plan=doc, occasion_days=occasion_days,
+                  all_species=_all_species(conn, lang), done=done, error=error or doc.get("message"))

@@ -167,3 +167,22 @@ def history(conn: Connection, caller: Caller, observation_id: int | None = None,
     return pd.DataFrame(conn.execute(q).all(), columns=[
         "at", "who", "observation", "partner", "before", "beforeType", "after", "afterType", "machine",
         "machineProbability", "note"])
+
+
+def review_plan(conn: Connection, caller: Caller, occasion_days: int = 7, species: list[str] | None = None,
+                limit: int = 100) -> dict:
+    """The review plan of the partners the caller edits (the same document as `bigcats review-plan --json`); a
+    plan that cannot be made (no effort, no observations) says why in `message` with nothing else."""
+    from bigcats.analysis.errors import AnalysisError
+    from bigcats.store.review_events import plan_document, store_review_plan
+
+    mine = _editable(caller)
+    if not mine:
+        return {"species": [], "events": [], "eventsToReview": 0, "reviewed": 0,
+                "message": "only editors of a partner have a review plan"}
+    if not 1 <= occasion_days <= 366:
+        raise WebError(f"occasion_days: must be between 1 and 366, not {occasion_days}")
+    try:
+        return plan_document(store_review_plan(conn, mine, occasion_days, species or None), min(max(limit, 0), 2000))
+    except AnalysisError as exc:
+        return {"species": [], "events": [], "eventsToReview": 0, "reviewed": 0, "message": str(exc)}

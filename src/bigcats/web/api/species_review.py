@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from bigcats.web import species_review as sr
 from bigcats.web.api.common import records
@@ -40,6 +42,14 @@ def species_decide(body: SpeciesDecision, conn: Conn, caller: UserDep, state: St
     state.summary.clear()
     state.sensitive.clear()
     return out
+
+
+@router.get("/review-plan")
+def review_plan(conn: Conn, caller: UserDep, occasion_days: int = 7,
+                species: Annotated[list[str] | None, Query(description="scientific names; repeat")] = None,
+                limit: int = 100) -> dict:
+    """Per species: expected false and missed stations, the events to review next in order (camtraptools' plan)."""
+    return sr.review_plan(conn, caller, occasion_days, species, limit)
 
 
 @router.get("/species-review/history")
