@@ -36,13 +36,16 @@ def filter_project(src: Path, dst: Path, changed: pd.DataFrame, grant: Grant) ->
     media = read_table(src, "media")
     deps = read_table(src, "deployments")
     inds = read_table(src, "individuals")
-    allowed = (obs["scientificName"].eq("") | obs["scientificName"].isin(grant.species)) if grant.species is not None \
-        else pd.Series(True, index=obs.index)
+    # The species granted, and under an embargo only what was recorded before it (as the web shows).
+    allowed = grant.visible(obs["scientificName"], obs["eventStart"])
     obs_keep = obs[obs["observationID"].isin(keys["observations"]) & allowed]
-    # A photo of a species the peer may not see stays home unless a permitted observation needs it.
+    # A photo of a species the peer may not see, or taken in an embargo, stays home unless a permitted
+    # observation needs it.
     hidden_media = set(obs.loc[~allowed, "mediaID"])
+    media_time_ok = grant.visible(pd.Series("", index=media.index), media["timestamp"])
     media_keep = media[media["mediaID"].isin(set(obs_keep["mediaID"]))
-                       | (media["mediaID"].isin(keys["media"]) & ~media["mediaID"].isin(hidden_media))]
+                       | (media["mediaID"].isin(keys["media"]) & ~media["mediaID"].isin(hidden_media)
+                          & media_time_ok)]
     # Individuals of species the peer may see (decisions on them may travel).
     seen_inds = set(inds.loc[inds["scientificName"].isin(grant.species), "individualID"]) if (
         not inds.empty and grant.species is not None) else (set(inds["individualID"]) if not inds.empty else set())
@@ -151,6 +154,14 @@ def export_changes(engine: Engine, peer: str, since: int | None = None, agreemen
                             f"{snap.to_seq}: was the database replaced? Export with since=0")
         changed = changed_keys(engine, since, snap.to_seq)
         changed = changed[changed["partner"].isin(grants.keys())]
+        # An embargo that ended since the last package to this peer: what it held back is due now, once.
+        last = state.last_export(engine, peer)
+        released = [o for o, g in grants.items() if since > 0 and g.embargo_ended is not None
+                    and (last is None or last < g.embargo_ended)]
+        if released:
+            every = changed_keys(engine, 0, snap.to_seq)
+            changed = pd.concat([changed[~changed["partner"].isin(released)],
+                                 every[every["partner"].isin(released)]], ignore_index=True)
         projects = []
         for i, p in enumerate(snap.projects[snap.projects["partner"].isin(grants.keys())].itertuples()):
             mine = changed[(changed["partner"] == p.partner) & (changed["project"] == p.project)]
@@ -165,6 +176,7 @@ def export_changes(engine: Engine, peer: str, since: int | None = None, agreemen
                 g = grants[p.partner]
                 projects.append({"partner": p.partner, "project": p.project, "path": f"p{i}", "rows": rows,
                                  "exact_locations": g.exact_locations,
+                                 "embargo_from": g.embargo_from.isoformat() if g.embargo_from else None,
                                  "species": sorted(g.species) if g.species is not None else None})
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -47,6 +47,13 @@ def _max_to(engine: Engine, peer: str, direction: str, status: str) -> int:
             SyncExchange.status == status)).scalar_one())
 
 
+def last_export(engine: Engine, peer: str) -> datetime | None:
+    """When the newest package for the peer was made (None: never)."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.max(SyncExchange.started_at)).where(
+            SyncExchange.peer == peer, SyncExchange.direction == "out")).scalar_one()
+
+
 def acknowledged(engine: Engine, peer: str) -> int:
     """The end of the newest range the peer confirmed it applied (0 if none)."""
     return _max_to(engine, peer, "out", "acknowledged")
