@@ -110,3 +110,20 @@ def download_dwca(partner: str, request: Request, conn: Conn, scope: ScopeDep, s
     if pid in scope.exact_partner_ids() and not scope.caller.is_public:
         log_event(conn, scope.caller, "download", request.url.path, [partner], 1)
     return _attachment(data, "application/zip", f"{partner}-dwca.zip")
+
+
+@router.get("/downloads/report.{fmt}")
+def download_report(fmt: str, request: Request, conn: Conn, scope: ScopeDep, f: FiltersDep, lang: LangDep,
+                    state: StateDep, project: str | None = None) -> Response:
+    """The status report (html or pdf) of one species (`species`) for a partner, side or project and period, as
+    `bigcats report` writes it, from what the caller may see; the public brochure (grid cells, no station) for
+    anyone not entitled to every exact location in the selection."""
+    from bigcats.web.audit import log_event
+    from bigcats.web.reports import FORMATS, report_file
+
+    if len(f.species) != 1:
+        raise WebError("species: choose one species for a report")
+    data, name, kind, exact = report_file(state.engine, conn, scope, f.species[0], f, project, lang, fmt)
+    if exact and not scope.caller.is_public:
+        log_event(conn, scope.caller, "download", request.url.path, exact, 1)
+    return _attachment(data, FORMATS[fmt], name)
