@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from test_web_reports import pdf_text
 from test_web_visibility import QUERIES, _expand, _get_routes, _leaks, _texts
 from webworld import add_photos, client_for, csrf, sign_in
 
@@ -72,7 +73,8 @@ def test_no_role_gets_a_location_it_is_not_entitled_to(sqlite_world, shared_data
     values = {"individual_id": [str(i) for i in info["individuals"].values()],
               "media_id": [str(m) for m in photos["media"]], "image_id": [str(i) for i in photos["reference"]],
               "partner": list(info["partners"]), "job_id": ["0" * 32], "proposal_id": ["1"], "name": ["parks"],
-              "size": ["thumb"], "which": ["query", "candidate"], "table": ["stations", "individuals", "summary"]}
+              "size": ["thumb"], "which": ["query", "candidate"], "table": ["stations", "individuals", "summary"],
+              "fmt": ["html", "pdf"]}
     server_paths = re.compile(re.escape(str(tmp_path)) + "|" + re.escape(str(media)))
     crawled = 0
     # Roles of one partner see alike: every role in the first state, one per partner (and the public) after.
@@ -96,6 +98,23 @@ def test_no_role_gets_a_location_it_is_not_entitled_to(sqlite_world, shared_data
                         leaked = _leaks(text, hidden)
                         assert not leaked, f"{state}: {role} got exact {leaked} from {path + q}"
                         assert not server_paths.search(text), f"{state}: {role} got a server path from {path}"
+        # Status reports (HTML and PDF) of each sensitive species, whole area and per partner: a report that
+        # names a route above is only crawled without a species, so here each is fetched and read.
+        for sp in ("Panthera tigris altaica", "Panthera pardus orientalis", "Panthera uncia"):
+            for area in ("", "&partner=A", "&partner=B", "&partner=C"):
+                for fmt in (("html", "pdf") if area == "" and sp == "Panthera tigris altaica" else ("html",)):
+                    r = client.get(f"/api/downloads/report.{fmt}?species={sp}{area}")
+                    crawled += 1
+                    assert r.status_code in (200, 400, 404), (state, role, sp, area, r.text[:300])
+                    if r.status_code != 200:
+                        continue
+                    kind = r.headers["content-disposition"].split('filename="')[1].split("-")[0]
+                    owners = {area[-1]} if area else {"A", "B", "C"}
+                    # The full report (station map) only for those entitled to every partner's exact stations.
+                    assert kind == "brochure" or (partner and owners <= entitled[partner]), (state, role, sp, area)
+                    text = pdf_text(r.content) if fmt == "pdf" else r.text
+                    assert not _leaks(text, hidden), f"{state}: {role} got exact stations from a report"
+                    assert not server_paths.search(text), f"{state}: {role} got a server path from a report"
         # Not vacuous: what a role is entitled to, it does get exactly.
         if partner:
             own = [s for s in info["sensitive_stations"] if s[0] in entitled[partner]]

@@ -44,7 +44,7 @@ def _path_values(world_info) -> dict[str, list[str]]:
     return {"individual_id": [str(i) for i in world_info["individuals"].values()], "media_id": ["1"],
             "partner": list(world_info["partners"]), "job_id": ["0" * 32], "proposal_id": ["1"],
             "name": ["parks"], "image_id": ["1"], "size": ["thumb", "large"], "which": ["query", "candidate"],
-            "table": ["stations", "individuals", "summary", "nosuch"]}
+            "table": ["stations", "individuals", "summary", "nosuch"], "fmt": ["html", "pdf", "doc"]}
 
 
 def _get_routes(app) -> list[str]:

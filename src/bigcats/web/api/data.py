@@ -22,6 +22,7 @@ from bigcats.web.respcache import answer
 
 router = APIRouter(tags=["data"])
 COUNTRIES = Path(__file__).resolve().parents[2] / "data" / "naturalearth" / "countries_ne_asia_50m.geojson"
+WATER = COUNTRIES.with_name("water_ne_asia_50m.geojson")
 
 
 def get_filters(conn: Conn, state: StateDep,
@@ -117,6 +118,12 @@ def map_detections(request: Request, conn: Conn, scope: ScopeDep, sensitive: Sen
 def basemap() -> FileResponse:
     """Country outlines (Natural Earth 1:50m) shipped with bigcats: the offline base map."""
     return FileResponse(COUNTRIES, media_type="application/geo+json")
+
+
+@router.get("/basemap/water.geojson")
+def basemap_water() -> FileResponse:
+    """Rivers and lakes of the programme's regions (Natural Earth 1:50m) shipped with bigcats: offline base detail."""
+    return FileResponse(WATER, media_type="application/geo+json")
 
 
 @router.get("/individuals")

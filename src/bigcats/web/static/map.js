@@ -5,8 +5,14 @@
   const status = document.getElementById("map-status");
   // Panes keep the opaque base map under the published boundaries, and both under home ranges and points.
   map.createPane("basemap").style.zIndex = 250;
+  map.createPane("water").style.zIndex = 260;
   map.createPane("boundaries").style.zIndex = 300;
   const countries = L.geoJSON(null, { pane: "basemap", style: { color: "#7b8c7f", weight: 1, fillColor: "#e4eadf", fillOpacity: 1 } }).addTo(map);
+  // Rivers and lakes (Natural Earth 1:50m, shipped with bigcats): lines and small lakes that hide nothing, on.
+  const water = L.geoJSON(null, { pane: "water",
+    style: f => f.properties.kind === "lake"
+      ? { color: "#5b8fb9", weight: 1, fillColor: "#b5d3ea", fillOpacity: 1 } : { color: "#5b8fb9", weight: 1.2 },
+    onEachFeature: (f, l) => { const p = f.properties, n = p[t.lang] || p.name; if (n) l.bindTooltip(esc(n)); } }).addTo(map);
   const stations = L.layerGroup().addTo(map);
   const detections = L.layerGroup().addTo(map);
   // Published boundary and habitat layers (bigcats layers publish), drawn under the points; not sensitive.
@@ -28,10 +34,12 @@
     onEachFeature: (f, l) => { const p = f.properties;
       l.bindPopup(`${t.homerange}: <b>${esc(p.individualID)}</b> <i>${esc(p.scientificName)}</i><br>` +
                   `${t.area}: ${p.area_km2}<br>${p.precision === "exact" ? t.exact : t.footprint}`); } });
-  L.control.layers(null, { [t.countries]: countries, [t.parks]: overlays.parks, [t.zones]: overlays.zones,
+  L.control.layers(null, { [t.countries]: countries, [t.water]: water, [t.parks]: overlays.parks, [t.zones]: overlays.zones,
     [t.units]: overlays.units, [t.habitat]: overlays.habitat, [t.homeranges]: homeranges,
     [t.stations]: stations, [t.detections]: detections }, { collapsed: false }).addTo(map);
   fetch("/api/basemap/countries.geojson").then(r => r.json()).then(g => countries.addData(g));
+  fetch("/api/basemap/water.geojson").then(r => r.json()).then(g => {
+    water.addData(g); document.getElementById("map").dataset.water = g.features.length; });
   fetch("/api/layers").then(r => r.json()).then(published => {
     const kinds = new Set(published.map(l => l.kind));
     for (const kind of Object.keys(overlays)) {
@@ -85,7 +93,7 @@
     const div = L.DomUtil.create("div", "legend");
     const row = (sym, label) => `<div><span class="sym ${sym}"></span>${esc(label)}</div>`;
     div.innerHTML = `<b>${esc(t.legend)}</b>` + row("station", t.stations) + row("detection", t.detectionsLegend) +
-      row("generalised", t.generalised) + row("park", t.parks) + row("zone", t.zones) + row("habitat", t.habitat) +
+      row("generalised", t.generalised) + row("water", t.water) + row("park", t.parks) + row("zone", t.zones) + row("habitat", t.habitat) +
       row("homerange", t.homeranges);
     return div;
   };
