@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -218,10 +218,10 @@ def label_chances(events: pd.DataFrame, ancestry: Mapping[str, set[str]] | None 
     arr = np.array(probs, dtype=float)
     arr[known] = 0.0  # a reviewed event is what the reviewer said, and nothing else
     col_of = {c: i for i, c in enumerate(cols)}
-    for i in np.flatnonzero(known):
-        arr[i, col_of[ev.at[i, "truth"]]] = 1.0
-        for n in ev.at[i, "also"]:
-            arr[i, col_of[n]] = 1.0
+    rows = np.flatnonzero(known)
+    arr[rows, pd.Series(ev["truth"].to_numpy()[rows]).map(col_of).to_numpy(dtype=int)] = 1.0
+    for i in rows[ev["also"].to_numpy()[rows].astype(bool)] if len(rows) else []:
+        arr[i, [col_of[n] for n in ev.at[i, "also"]]] = 1.0
     probs = pd.DataFrame(arr, index=ev.index, columns=cols)
     return ev, probs, cal, int(len(reviewed))
 
@@ -251,8 +251,9 @@ def effort_matrix(daily: pd.DataFrame, occasion_days: int = DEFAULT_OCCASION_DAY
 
 def _cells(ev: pd.DataFrame, effort: pd.DataFrame, occasion_days: int) -> tuple[np.ndarray, np.ndarray]:
     rows = effort.index.get_indexer(ev["site"])
-    first = date.fromisoformat(effort.columns[0])
-    cols = np.array([(d - first).days // occasion_days for d in ev["day"]], dtype=int)
+    first = np.datetime64(effort.columns[0], "D")
+    days = pd.to_datetime(ev["day"]).to_numpy().astype("datetime64[D]")
+    cols = ((days - first).astype(int) // occasion_days).astype(int)
     out = (rows < 0) | (cols < 0) | (cols >= len(effort.columns))
     return np.where(out, -1, rows), np.where(out, -1, cols)
 
@@ -291,7 +292,10 @@ def species_plan(ev: pd.DataFrame, probs: pd.DataFrame, taxon: str, effort: pd.D
     chance = probs[taxon].to_numpy() if taxon in probs.columns else np.zeros(len(ev))
     rows, cols = _cells(ev, effort, occasion_days)
     cert = cell_certainty(ev, chance, effort, occasion_days)
-    reported = (ev["used"] == taxon) | ev["also"].map(lambda names: taxon in names)
+    reported = ev["used"] == taxon
+    has_also = ev["also"].astype(bool)
+    if has_also.any():
+        reported |= has_also & ev["also"].map(lambda names: taxon in names)
     open_ = ev["truth"].isna() & ((ev["used"] == taxon) | (chance > 0))
     cells = pd.DataFrame({"row": rows, "column": cols, "eventID": ev["eventID"], "reported": reported,
                           "open": open_})
