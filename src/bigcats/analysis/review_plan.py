@@ -284,6 +284,22 @@ def station_doubt(reported: np.ndarray, certainty: np.ndarray) -> tuple[float, f
     return float((1 - truly)[at_station].sum()), float(truly[~at_station].sum())
 
 
+def _open_ids(cells: pd.DataFrame, chosen: pd.MultiIndex, n_cols: int) -> list[list]:
+    """The unreviewed events of each chosen cell, in table order (a sort and a split, not a Python group-by)."""
+    if not len(chosen):
+        return []
+    want = chosen.get_level_values("row").to_numpy() * n_cols + chosen.get_level_values("column").to_numpy()
+    op = cells[cells["open"].to_numpy()]
+    key = op["row"].to_numpy() * n_cols + op["column"].to_numpy()
+    keep = np.isin(key, want)
+    key, ids = key[keep], op["eventID"].to_numpy()[keep]
+    order = np.argsort(key, kind="stable")
+    key, ids = key[order], ids[order]
+    bounds = np.flatnonzero(np.diff(key)) + 1
+    groups = dict(zip(key[np.r_[0, bounds]].tolist(), np.split(ids, bounds))) if len(key) else {}
+    return [groups[k].tolist() for k in want.tolist()]
+
+
 def species_plan(ev: pd.DataFrame, probs: pd.DataFrame, taxon: str, effort: pd.DataFrame, occasion_days: int,
                  tolerance: float = DEFAULT_TOLERANCE, min_gain: float = DEFAULT_MIN_GAIN,
                  ) -> tuple[dict, pd.DataFrame]:
@@ -301,7 +317,6 @@ def species_plan(ev: pd.DataFrame, probs: pd.DataFrame, taxon: str, effort: pd.D
                           "open": open_})
     cells = cells[cells["row"] >= 0]
     by = cells.groupby(["row", "column"]).agg(reported=("reported", "any"), events=("open", "sum"))
-    by["ids"] = cells[cells["open"]].groupby(["row", "column"])["eventID"].agg(list)
     truly = np.nan_to_num(cert[by.index.get_level_values("row"), by.index.get_level_values("column")])
     by["doubt"] = np.where(by["reported"], 1 - truly, truly)
     records = int(by["reported"].sum())
@@ -315,7 +330,8 @@ def species_plan(ev: pd.DataFrame, probs: pd.DataFrame, taxon: str, effort: pd.D
     total = float(by["doubt"].sum())
     target = max(tolerance * records, MIN_DOUBT_LEFT)
     left_before = total - todo["doubt"].cumsum().shift(fill_value=0.0)
-    chosen = todo[left_before > target]
+    chosen = todo[left_before > target].copy()
+    chosen["ids"] = _open_ids(cells, chosen.index, len(effort.columns))
     left = total - float(chosen["doubt"].sum())
     summary = {
         "species": taxon, "records": records, "inDoubt": round(total, 2),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Annotated
 from urllib.parse import parse_qsl, urlencode
 
@@ -86,7 +87,7 @@ def review_plan_page(request: Request, conn: Conn, caller: CallerDep, lang: Lang
     if caller.is_public:
         return RedirectResponse("/login?next=/review-plan", status_code=303)
     try:
-        doc = sr.review_plan(conn, caller, occasion_days, limit=60)
+        doc = copy.deepcopy(sr.review_plan(conn, caller, occasion_days, limit=60))  # the plan is cached: not ours
     except WebError as exc:
         doc, error = {"species": [], "events": [], "eventsToReview": 0, "reviewed": 0}, str(exc)
     ids = [e["observation"] for e in doc["events"]]

@@ -182,7 +182,21 @@ def review_plan(conn: Connection, caller: Caller, occasion_days: int = 7, specie
                 "message": "only editors of a partner have a review plan"}
     if not 1 <= occasion_days <= 366:
         raise WebError(f"occasion_days: must be between 1 and 366, not {occasion_days}")
+    from bigcats.web.summary import SummaryCache
+
+    # A plan takes seconds on a large partner: kept per data version (imports and species decisions).
+    key = (str(conn.engine.url), SummaryCache.version(conn), tuple(sorted(mine)), occasion_days,
+           tuple(species or ()), min(max(limit, 0), 2000))
+    if key in _PLANS:
+        return _PLANS[key]
     try:
-        return plan_document(store_review_plan(conn, mine, occasion_days, species or None), min(max(limit, 0), 2000))
+        doc = plan_document(store_review_plan(conn, mine, occasion_days, species or None), key[-1])
     except AnalysisError as exc:
-        return {"species": [], "events": [], "eventsToReview": 0, "reviewed": 0, "message": str(exc)}
+        doc = {"species": [], "events": [], "eventsToReview": 0, "reviewed": 0, "message": str(exc)}
+    if len(_PLANS) >= 32:
+        _PLANS.pop(next(iter(_PLANS)))
+    _PLANS[key] = doc
+    return doc
+
+
+_PLANS: dict[tuple, dict] = {}
