@@ -97,3 +97,23 @@ def test_plan_is_for_editors_only(sqlite_world, shared_data, tmp_path):
     assert editor.get("/api/review-plan", params={"occasion_days": "x"}).status_code == 422
     bad = CliRunner().invoke(app, ["review-plan", "--db", db_url, "--partner", "ZZ", "--json"])
     assert bad.exit_code == 1 and "ZZ" in bad.stdout and "Traceback" not in bad.output
+
+
+def test_plan_on_the_real_camtrap_dp_example(tmp_path, shared_data):
+    """The official Camtrap DP example: 34 events people identified and 2 the machine called "Ardea" (a genus,
+    confidence 0.90 and 0.89) at station ce943ced, where no grey heron is reported. Grey heron is the only Ardea
+    recorded, so both are probably herons missed there: the plan lists exactly those two."""
+    from bigcats.exchange.camtrapdp.importer import import_package
+    from bigcats.store.db import open_store
+
+    url = f"sqlite:///{tmp_path / 'example.db'}"
+    import_package(open_store(url), shared_data / "camtrap-dp-example", "INBO", country="BEL")
+    out = CliRunner().invoke(app, ["review-plan", "--db", url, "--json"])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.stdout)
+    heron = next(s for s in doc["species"] if s["species"] == "Ardea cinerea")
+    assert (heron["records"], heron["expectedMissedSites"], heron["toReview"]) == (1, 1.0, 2)
+    assert all(s["toReview"] == 0 for s in doc["species"] if s["species"] != "Ardea cinerea")
+    assert [(e["station"], e["machine"], e["confidence"]) for e in doc["events"]] == [
+        ("ce943ced", "Ardea", 0.9), ("ce943ced", "Ardea", 0.89)]
+    assert doc["reviewed"] == 0  # people's own identifications are certain, not reviews of the machine

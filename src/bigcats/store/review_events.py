@@ -118,12 +118,20 @@ def events_and_effort(conn: Connection, partner_ids: list[int] | None = None, oc
     return events, effort, details
 
 
+def genus_ancestry(events: pd.DataFrame) -> dict[str, set[str]]:
+    """Each species' genus, read from its binomial name: a machine label of a genus ("Ardea") is then right for,
+    and shared among, the species of that genus recorded here (camtraptools reads the whole taxonomy from
+    SpeciesNet's labels; the store holds names)."""
+    names = set(events["ai"]) | set(events["truth"].dropna())
+    return {n: {n.split()[0]} for n in names if rp.is_species(n)}
+
+
 def store_review_plan(conn: Connection, partner_ids: list[int] | None = None, occasion_days: int = 7,
                       species: list[str] | None = None, tolerance: float = rp.DEFAULT_TOLERANCE,
                       min_gain: float = rp.DEFAULT_MIN_GAIN) -> StorePlan:
     """The review plan of the partners' observations (None: the whole store), with each planned event's details."""
     events, effort, details = events_and_effort(conn, partner_ids, occasion_days)
-    plan = rp.review_plan(events, effort, occasion_days, species, tolerance, min_gain)
+    plan = rp.review_plan(events, effort, occasion_days, species, tolerance, min_gain, ancestry=genus_ancestry(events))
     planned = details[details["eventID"].isin(plan.events["eventID"])]
     return StorePlan(plan, planned.reset_index(drop=True))
 
