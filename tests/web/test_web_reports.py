@@ -112,3 +112,13 @@ def test_report_refusals_say_why(sqlite_world):
     assert r.status_code == 404
     assert _kind(c.get("/api/downloads/report.html", params={"species": TIGER, "partner": "A", "lang": "xx"})
                  ) == "status"
+
+
+def test_report_of_a_period(sqlite_world):
+    db_url, _ = sqlite_world
+    c = sign_in(client_for(db_url), "admin_a")
+    r = c.get("/api/downloads/report.html", params={"species": TIGER, "partner": "A", "start": "2024-01-01",
+                                                    "end": "2024-01-31", "lang": "ru"})
+    assert _kind(r) == "status" and "status-Panthera_tigris_altaica-A-ru.html" in r.headers["content-disposition"]
+    assert "января 2024" in r.text  # the period is the one asked for, in the reader's language
+    assert c.get("/api/downloads/report.html", params={"species": TIGER, "start": "the spring"}).status_code == 400
