@@ -122,3 +122,23 @@ def test_report_of_a_period(sqlite_world):
     assert _kind(r) == "status" and "status-Panthera_tigris_altaica-A-ru.html" in r.headers["content-disposition"]
     assert "января 2024" in r.text  # the period is the one asked for, in the reader's language
     assert c.get("/api/downloads/report.html", params={"species": TIGER, "start": "the spring"}).status_code == 400
+
+
+def test_a_kept_report_follows_the_agreements(sqlite_world):
+    """Reports are kept per data version and visibility: a new agreement changes what the same user gets."""
+    import time
+
+    from webworld import csrf
+
+    db_url, info = sqlite_world
+    b = sign_in(client_for(db_url), "viewer_b")
+    params = {"species": TIGER, "partner": "A"}
+    assert _kind(b.get("/api/downloads/report.html", params=params)) == "brochure"
+    t = time.perf_counter()
+    again = b.get("/api/downloads/report.html", params=params)
+    assert _kind(again) == "brochure" and time.perf_counter() - t < 1.0  # kept, not built again
+    a, admin_b = sign_in(client_for(db_url), "admin_a"), sign_in(client_for(db_url), "admin_b")
+    p = a.post("/api/agreements", json={"owner": "A", "grantee": "B", "exact_locations": True},
+               headers=csrf(a)).json()["proposal"]
+    assert admin_b.post(f"/api/proposals/{p}/accept", headers=csrf(admin_b)).status_code == 200
+    assert _kind(b.get("/api/downloads/report.html", params=params)) == "status"

@@ -115,6 +115,8 @@ def test_scientist_and_public_walk(live, browser, shared_data, tmp_path, tmp_pat
     page.goto(f"{url}/map")
     page.wait_for_selector("#map[data-stations]", timeout=30_000)
     assert int(page.get_attribute("#map", "data-stations")) == 5  # A's three and B's two
+    page.wait_for_selector("#map[data-water]", timeout=30_000)  # rivers and lakes shipped with bigcats
+    assert int(page.get_attribute("#map", "data-water")) > 50
     page.wait_for_timeout(400)
     page.screenshot(path=str(shots / "04-map.png"), full_page=True)
 
@@ -166,6 +168,11 @@ def test_scientist_and_public_walk(live, browser, shared_data, tmp_path, tmp_pat
     page.wait_for_selector("#review-done")
     assert "1 observations decided, 1 changed" in page.inner_text("#review-done")
     assert "Sus scrofa" in page.inner_text("#species-history")
+    # The review plan beside it: per species what may still be wrong, and what to review next.
+    page.goto(f"{url}/review-plan")
+    page.wait_for_selector("#plan-species")
+    assert "Capreolus pygargus" in page.inner_text("#plan-species")
+    page.screenshot(path=str(shots / "08b-review-plan.png"), full_page=True)
 
     # 6. An image folder with its camtrapR station table.
     sample = shared_data / "camtrapR-sample"

@@ -75,16 +75,36 @@ def report_file(engine: Engine, conn: Connection, scope: Scope, species: str, f:
                 lang: str, fmt: str) -> tuple[bytes, str, str, list[str]]:
     """One report as bytes: (content, file name, kind, partners shown exactly). Status report for callers entitled
     to every partner's exact locations in the selection, the public brochure for everyone else."""
-    from bigcats.report.builder import build_status
-    from bigcats.report.errors import ReportError
-    from bigcats.report.render import render
-
     if fmt not in FORMATS:
         raise WebError(f"format: html or pdf, not {fmt!r}", status=404)
     if lang not in LANGUAGES:
         lang = "en"
     if not species:
         raise WebError("species: choose one species for a report")
+    from bigcats.web.summary import SummaryCache
+
+    # A report takes seconds: kept per data version and per visibility (what each partner's data shows), not per
+    # user, as the pages' answers are.
+    key = (str(engine.url), SummaryCache.version(conn), tuple(sorted(scope.partners.items())),
+           scope.caller.is_public, species, f, project, lang, fmt)
+    if key in _MADE:
+        return _MADE[key]
+    made = _report_file(engine, conn, scope, species, f, project, lang, fmt)
+    if len(_MADE) >= 16:
+        _MADE.pop(next(iter(_MADE)))
+    _MADE[key] = made
+    return made
+
+
+_MADE: dict[tuple, tuple[bytes, str, str, list[str]]] = {}
+
+
+def _report_file(engine: Engine, conn: Connection, scope: Scope, species: str, f: Filters, project: str | None,
+                 lang: str, fmt: str) -> tuple[bytes, str, str, list[str]]:
+    from bigcats.report.builder import build_status
+    from bigcats.report.errors import ReportError
+    from bigcats.report.render import render
+
     inputs = scoped_inputs(engine, conn, scope, f.partner)
     deps = inputs.frames.deployments
     if project:
