@@ -113,6 +113,7 @@ def test_plan_on_the_real_camtrap_dp_example(tmp_path, shared_data):
     doc = json.loads(out.stdout)
     heron = next(s for s in doc["species"] if s["species"] == "Ardea cinerea")
     assert (heron["records"], heron["expectedMissedSites"], heron["toReview"]) == (1, 1.0, 2)
+    assert (heron["stations"], heron["stationsSurveyed"]) == (1, 4)  # naive occupancy 1 of 4, maybe 2 of 4
     assert all(s["toReview"] == 0 for s in doc["species"] if s["species"] != "Ardea cinerea")
     assert [(e["station"], e["machine"], e["confidence"]) for e in doc["events"]] == [
         ("ce943ced", "Ardea", 0.9), ("ce943ced", "Ardea", 0.89)]

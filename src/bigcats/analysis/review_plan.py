@@ -334,7 +334,8 @@ def species_plan(ev: pd.DataFrame, probs: pd.DataFrame, taxon: str, effort: pd.D
     chosen["ids"] = _open_ids(cells, chosen.index, len(effort.columns))
     left = total - float(chosen["doubt"].sum())
     summary = {
-        "species": taxon, "records": records, "inDoubt": round(total, 2),
+        "species": taxon, "records": records, "stations": int(hist.any(axis=1).sum()),
+        "stationsSurveyed": int((effort.to_numpy() > 0).any(axis=1).sum()), "inDoubt": round(total, 2),
         "expectedFalseSites": round(false_sites, 1), "expectedMissedSites": round(missed_sites, 1),
         "toReview": len({e for ids in chosen["ids"] for e in ids}), "leftInDoubt": round(left, 2),
         "spreadThin": bool(chosen.empty and left > target),
@@ -348,8 +349,9 @@ def review_plan(events: pd.DataFrame, effort: pd.DataFrame, occasion_days: int =
     """The review plan for `events` (see `label_chances`) on stations x occasions `effort` (see `effort_matrix`).
 
     Species are those chosen, else every species reported and every species probably missed at half a station
-    or more. `species` table columns: species, records, inDoubt, expectedFalseSites, expectedMissedSites,
-    toReview, leftInDoubt, spreadThin (most to review first). `events` table: order, eventID, site, ai,
+    or more. `species` table columns: species, records (station-occasions), stations (with a record; of
+    stationsSurveyed: the naive occupancy), inDoubt, expectedFalseSites, expectedMissedSites, toReview,
+    leftInDoubt, spreadThin (most to review first). `events` table: order, eventID, site, ai,
     confidence, species (those it matters for, "; "), doubt (the chance a review changes a record, summed).
     """
     if not 0 <= tolerance < 1:
@@ -370,8 +372,8 @@ def review_plan(events: pd.DataFrame, effort: pd.DataFrame, occasion_days: int =
         if species or taxon in recorded or summary["expectedMissedSites"] >= MISSED_SITES_TO_LIST:
             rows.append(summary)
             plans.append(cells)
-    cols = ["species", "records", "inDoubt", "expectedFalseSites", "expectedMissedSites", "toReview",
-            "leftInDoubt", "spreadThin"]
+    cols = ["species", "records", "stations", "stationsSurveyed", "inDoubt", "expectedFalseSites",
+            "expectedMissedSites", "toReview", "leftInDoubt", "spreadThin"]
     table = pd.DataFrame(rows, columns=cols)
     table = table.sort_values(["toReview", "records"], ascending=[False, False]).reset_index(drop=True)
     cells = (pd.concat(plans, ignore_index=True) if plans
