@@ -40,7 +40,7 @@ class _Prepared:
     ch: CaptureHistory
     mask: Mask
     detectfn: str
-    d: np.ndarray  # mask x detector distances (or squared distances for HN/HHN)
+    d: np.ndarray  # detector x mask distances (or squared distances for HN/HHN)
     usage: np.ndarray  # K x S
     usage_sum: np.ndarray  # K
     caught: np.ndarray  # n x S
@@ -53,6 +53,7 @@ class _Prepared:
     unit_usage: bool
     entries: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None  # proximity with fractional usage
     count_hazard: bool = False  # count data: secr's Poisson mean is the hazard -log(1 - g) (HN, EX)
+    yt: sparse.csr_matrix | None = None  # y transposed (detectors x animals), for the adjoint gradient
 
 
 @contextmanager
@@ -107,8 +108,8 @@ def logmultinom(keys: np.ndarray, groups: np.ndarray) -> float:
 
 def _prepare(ch: CaptureHistory, mask: Mask, detectfn: str, groups: np.ndarray, group_names: list[str],
              fastproximity: bool, warnings: list[str] | None = None) -> _Prepared:
-    diff = mask.xy[:, None, :] - ch.xy[None, :, :]
-    d2 = np.einsum("mkc,mkc->mk", diff, diff)
+    diff = ch.xy[:, None, :] - mask.xy[None, :, :]
+    d2 = np.einsum("kmc,kmc->km", diff, diff)  # detectors x mask points
     d = np.sqrt(d2) if detectfn == "EX" else d2
     usage = np.asarray(ch.usage, float)
     y = ch.counts_by_trap()
@@ -155,34 +156,40 @@ def _prepare(ch: CaptureHistory, mask: Mask, detectfn: str, groups: np.ndarray, 
                      # Individual covariates are not secr groups: one multinomial over all animals, so that
                      # log-likelihoods of models with and without the covariate compare.
                      logmultinom(history_keys(ch, collapsed), np.zeros(ch.n, int)), unit, entries,
-                     ch.detector == "count")
-
-
-def _full(a: float | np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """A scalar spread to a contiguous array: BLAS matmul has no fast path for broadcast (zero-stride) views."""
-    return np.full(shape, a) if np.ndim(a) == 0 else a
+                     ch.detector == "count", sparse.csr_matrix(y.T))
 
 
 def _logp_pdot(prep: _Prepared, p0: float, sigma: float, rows: np.ndarray, deriv: bool = False) -> tuple:
-    """log Pr(capture history | centre at each mask point) for some animals (rows x M) and p.(x) (M).
+    """log Pr(capture history | centre at each mask point) for some animals (rows x M, a fresh array the caller
+    may overwrite) and p.(x) (M).
 
-    With deriv, also their derivatives with respect to the link-scale p0 (logit g0 or log lambda0) and log sigma,
-    each stacked as (2, ...), from the chain rule through lg = log g(d) at every mask point and detector.
+    With deriv, also back(r, rsum, w): the derivatives with respect to the link-scale p0 (logit g0 or log
+    lambda0) and log sigma of sum_im r_im log Pr_im + sum_m w_m p.(m), for weights r (rows x M, rsum = r.sum(0))
+    and w (M). Taking the derivatives backwards (adjoint) never forms a rows x M array per parameter: everything
+    folds into one detector x mask array G of d(objective)/d lg, lg = log g(d), which the chain rule turns into
+    the two derivatives: d lg / d link(p0) is a constant c0 and d lg / d log sigma is d/sigma (EX) or d²/sigma².
+    Arrays are detectors x mask points, so the rows a detection picks are contiguous.
     """
-    # dsig is d lg / d log sigma: d/sigma for EX, d²/sigma² for the half-normal forms.
-    # (times a reciprocal: an elementwise division costs twenty multiplications here)
-    dsig = prep.d * (1.0 / sigma if prep.detectfn == "EX" else 1.0 / (sigma * sigma))
-    lg = np.log(p0) - (dsig if prep.detectfn == "EX" else 0.5 * dsig)
+    inv = 1.0 / sigma if prep.detectfn == "EX" else 1.0 / (sigma * sigma)
+    d = prep.d
+    lg = np.multiply(d, -inv if prep.detectfn == "EX" else -0.5 * inv)
+    lg += np.log(p0)
     c0 = 1.0 if prep.detectfn == "HHN" else 1.0 - p0  # d lg / d link(p0)
     hazard = prep.detectfn == "HHN"
     det = prep.ch.detector
-    ys = prep.ysparse if rows.size == prep.ch.n else prep.ysparse[rows]
-
-    def ymul(x: np.ndarray) -> np.ndarray:
-        # Few animal x detector cells are non-zero, so the sparse product is the cheap one.
-        return (x @ ys.T).T
-
+    every = rows.size == prep.ch.n
+    ys = prep.ysparse if every else prep.ysparse[rows]
     const = prep.const[rows, None]
+
+    def transpose_y() -> sparse.csr_matrix:
+        if every and prep.yt is not None:
+            return prep.yt
+        return ys.T.tocsr()
+
+    def finish(g_arr: np.ndarray) -> np.ndarray:
+        # d/d link(p0) and d/d log sigma of the objective, from G = d objective / d lg
+        return np.array([c0 * g_arr.sum(), inv * np.vdot(g_arr, d)])
+
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         if det == "multi":
             if hazard:
@@ -190,88 +197,126 @@ def _logp_pdot(prep: _Prepared, p0: float, sigma: float, rows: np.ndarray, deriv
                 logh, dh, dlogh = lg, h, None
             else:
                 g = np.exp(lg)
-                h = -np.log1p(-g)
-                pos = h > 0
-                logh = np.log(h, out=lg.copy(), where=pos)
+                h = np.log1p(np.negative(g))
+                np.negative(h, out=h)
+                logh = np.log(h)
+                zero = h <= 0
+                if zero.any():  # g underflowed: log h ~ log g
+                    logh[zero] = lg[zero]
                 dh = np.expm1(h)  # g / (1 - g), as 1 - g = exp(-h)
-                dlogh = np.divide(dh, h, out=np.ones_like(h), where=pos)
-            big_h = h @ prep.usage  # total hazard per mask point and occasion
-            e = np.exp(-big_h.sum(1))
-            pdot = 1.0 - e
+                dlogh = dh / h
+                if zero.any():
+                    dlogh[zero] = 1.0
+            big_h = prep.usage.T @ h  # occasions x mask: total hazard per mask point and occasion
+            htot = big_h.sum(0)
+            e = np.exp(-htot)
+            pdot = -np.expm1(-htot)
             small = big_h < 1e-8
             hs = np.where(small, 1.0, big_h)
             term = np.where(small, -0.5 * big_h, np.log(-np.expm1(-hs)) - np.log(hs))
             c = prep.caught[rows]
-            logp = c @ term.T - (1.0 - c) @ big_h.T + ymul(logh) + const
+            # caught: log(1 - exp(-H))/H per occasion, else -H, as c @ (term + H) - sum H
+            logp = c @ (term + big_h)
+            logp -= htot[None, :]
+            logp += ys @ logh
+            logp += const
             if not deriv:
                 return logp, pdot
-            dterm = np.where(small, -0.5, 1.0 / np.expm1(hs) - 1.0 / hs)
-            dlogp, dpdot = [], []
-            for a in (c0, dsig):
-                d_big_h = (dh * a) @ prep.usage
-                dlh = a if dlogh is None else dlogh * a
-                dlogp.append(c @ (dterm * d_big_h).T - (1.0 - c) @ d_big_h.T + ymul(_full(dlh, lg.shape)))
-                dpdot.append(e * d_big_h.sum(1))
-        elif det == "proximity":
-            if hazard:
-                lam = np.exp(lg)
-                l0 = -lam
-                em = -np.expm1(-lam)
-                logg = np.where(em > 0, np.log(em), lg)
-                dl0 = -lam
-                dlogg = np.where(lam > 1e-10, lam / np.expm1(np.maximum(lam, 1e-300)), 1.0)
-            else:
-                g = np.exp(lg)
-                l0, logg = np.log1p(-g), lg
-                dl0, dlogg = -g / (1.0 - g), None
-            base = l0 @ prep.usage_sum
-            pdot = -np.expm1(base)
-            if prep.entries is None:
-                logp = base[None, :] + ymul(logg - l0) + const
-            else:
-                a_, k, u, ent = prep.entries
-                lk = l0[:, k]
-                corr = np.where(u == 1.0, logg[:, k] - lk, np.log(-np.expm1(u * lk)) - u * lk)
-                sel = sparse.csr_matrix((np.ones(len(a_)), (a_, ent)), shape=(prep.ch.n, len(a_)))[rows]
-                logp = base[None, :] + np.asarray((sel @ corr.T)) + const
-            if not deriv:
-                return logp, pdot
-            dlogp, dpdot = [], []
-            for a in (c0, dsig):
-                dl0a = dl0 * a
-                dbase = dl0a @ prep.usage_sum
-                dlg_a = _full(a if dlogg is None else dlogg * a, lg.shape)
-                if prep.entries is None:
-                    dlogp.append(dbase[None, :] + ymul(dlg_a - dl0a))
+            dterm1 = np.where(small, 0.5, 1.0 / np.expm1(hs) - 1.0 / hs + 1.0)
+
+            def back(r: np.ndarray, rsum: np.ndarray, w: np.ndarray) -> np.ndarray:
+                wm = c.T @ r
+                wm *= dterm1
+                wm += (w * e - rsum)[None, :]
+                gg = prep.usage @ wm
+                gg *= dh
+                ry = transpose_y() @ r
+                if dlogh is not None:
+                    ry *= dlogh
+                gg += ry
+                return finish(gg)
+
+            return logp, pdot, back
+        if det == "proximity" or det == "count":
+            # log Pr(not detected at k) per unit usage (l0) and the detection term per detection (ly), with their
+            # derivatives with respect to lg.
+            if det == "proximity":
+                if hazard:
+                    lam = np.exp(lg)
+                    l0 = np.negative(lam)
+                    em = -np.expm1(l0)
+                    ly = np.where(em > 0, np.log(em), lg) + lam
+                    dl0 = l0
+                    dly = (np.where(lam > 1e-10, lam / np.expm1(np.maximum(lam, 1e-300)), 1.0) + lam) if deriv else None
+                    dlogg = dly - lam if deriv and prep.entries is not None else None
+                    logg = ly - lam
                 else:
-                    ak = _full(a, lg.shape)[:, k]
-                    eu = np.exp(u * lk)
-                    dcorr = np.where(u == 1.0, dlg_a[:, k] - dl0a[:, k],
-                                     (-u * eu / (-np.expm1(u * lk)) - u) * dl0[:, k] * ak)
-                    dlogp.append(dbase[None, :] + np.asarray(sel @ dcorr.T))
-                dpdot.append(-(1.0 - pdot) * dbase)
-        else:
-            if hazard or not prep.count_hazard:
-                lam = np.exp(lg)
-                loglam, dlam, dloglam = lg, lam, None
+                    g = np.exp(lg)
+                    l0 = np.log1p(np.negative(g))
+                    logg = lg
+                    ly = lg - l0
+                    dl0 = np.negative(np.expm1(np.negative(l0))) if deriv else None  # -g / (1 - g)
+                    dly = 1.0 - dl0 if deriv else None
+                    dlogg = 1.0
             else:
-                # secr's Poisson mean for count detectors is the hazard -log(1 - g) (its hk), not g.
-                g = np.exp(lg)
-                lam = -np.log1p(-g)
-                loglam = np.log(lam)
-                dlam = np.expm1(lam)  # g / (1 - g)
-                dloglam = dlam / lam
-            base = -(lam @ prep.usage_sum)
+                if hazard or not prep.count_hazard:
+                    lam = np.exp(lg)
+                    ly, dl0, dly = lg, (np.negative(lam) if deriv else None), 1.0
+                else:
+                    # secr's Poisson mean for count detectors is the hazard -log(1 - g) (its hk), not g.
+                    g = np.exp(lg)
+                    lam = np.negative(np.log1p(np.negative(g)))
+                    ly = np.log(lam)
+                    dlam = np.expm1(lam)  # g / (1 - g)
+                    dl0, dly = (np.negative(dlam), dlam / lam) if deriv else (None, None)
+                l0 = np.negative(lam)
+            base = prep.usage_sum @ l0
             pdot = -np.expm1(base)
-            logp = base[None, :] + ymul(loglam) + const
+            e = np.exp(base)
+            entries = prep.entries if det == "proximity" else None
+            if entries is None:
+                logp = ys @ ly
+            else:
+                # Bernoulli per occasion with Pr = 1 - (1 - g)^u for each detection entry (animal, detector, u).
+                a_, k, u, ent = entries
+                sel = sparse.csr_matrix((np.ones(len(a_)), (a_, ent)), shape=(prep.ch.n, len(a_)))[rows]
+                lk = l0[k]
+                uc = u[:, None]
+                one = uc == 1.0
+                corr = np.where(one, logg[k] - lk if np.ndim(logg) else lg[k] - lk,
+                                np.log(-np.expm1(uc * lk)) - uc * lk)
+                logp = np.asarray(sel @ corr)
+            logp += base[None, :]
+            logp += const
             if not deriv:
                 return logp, pdot
-            dlogp, dpdot = [], []
-            for a in (c0, dsig):
-                dbase = -((dlam * a) @ prep.usage_sum)
-                dlogp.append(dbase[None, :] + ymul(_full(a if dloglam is None else dloglam * a, lg.shape)))
-                dpdot.append(-(1.0 - pdot) * dbase)
-    return logp, pdot, np.stack(dlogp), np.stack(dpdot)
+
+            def back(r: np.ndarray, rsum: np.ndarray, w: np.ndarray) -> np.ndarray:
+                gg = dl0 * prep.usage_sum[:, None]
+                gg *= (rsum - w * e)[None, :]
+                if entries is None:
+                    ry = transpose_y() @ r
+                    ry *= dly
+                    gg += ry
+                    return finish(gg)
+                re = np.asarray(sel.T @ r)
+                dl0k = dl0[k]
+                eu = np.exp(uc * lk)
+                dlogg_k = dlogg[k] if np.ndim(dlogg) else dlogg
+                re *= np.where(one, dlogg_k - dl0k, (-uc * eu / (-np.expm1(uc * lk)) - uc) * dl0k)
+                out = finish(gg)
+                return out + np.array([c0 * re.sum(), inv * np.vdot(re, d[k])])
+
+            return logp, pdot, back
+    raise PopulationError(f"detector type {det!r} is not fitted here")
+
+
+def _adjoint(out: tuple):
+    """The back() of a _logp_pdot result; explicit derivative arrays (rows x M, stacked) are wrapped as one."""
+    if callable(out[2]):
+        return out[2]
+    dlogp, dpdot = np.asarray(out[2]), np.asarray(out[3])
+    return lambda r, rsum, w: np.einsum("kim,im->k", dlogp, r) + dpdot @ w
 
 
 @dataclass
@@ -357,6 +402,7 @@ def _session_ll(ses: _Session, model: _Model, beta: np.ndarray, deriv: bool = Fa
     bd, p0, sig, pm = model.unpack(beta)
     sd, i0, i1, im = model.index()
     grad = np.zeros(beta.size)
+    failed = ((-np.inf, grad) if deriv else -np.inf) if not keep else (-np.inf, None)
     m = len(prep.mask)
     if model.full:
         eta = ses.X @ bd
@@ -367,81 +413,82 @@ def _session_ll(ses: _Session, model: _Model, beta: np.ndarray, deriv: bool = Fa
         dx = None
     pi = np.exp(logpi)
     known = model.known
-    logw = np.log(pm)
-    outs = []
+    with np.errstate(divide="ignore"):
+        logw = np.log(pm)
+    classes = []
     for c in range(model.ngroups):
         rows = np.flatnonzero(prep.groups == c) if known else np.arange(n)
-        outs.append((rows, _logp_pdot(prep, float(p0[c]), float(sig[c]), rows, deriv)))
-    a_ic = [special.logsumexp(o[0] + logpi[None, :], axis=1) for _, o in outs]
-    p_c = np.array([pi @ o[1] for _, o in outs])
+        out = _logp_pdot(prep, float(p0[c]), float(sig[c]), rows, deriv)
+        # Pr(history, centre at m) up to each animal's largest term, kept as exponentials for the posteriors.
+        e_im = out[0]
+        e_im += logpi[None, :]
+        top = e_im.max(1) if m else np.zeros(rows.size)
+        if not np.all(np.isfinite(top)):
+            return failed
+        e_im -= top[:, None]
+        np.exp(e_im, out=e_im)
+        tot = e_im.sum(1)
+        classes.append((rows, e_im, top, np.log(tot) + top, out[1], _adjoint(out) if deriv else None))
+    p_c = np.array([pi @ cl[4] for cl in classes])
     ll = prep.logmultinom
-    if known:
+    if known:  # known classes are fitted by the conditional likelihood only
         lnprw = np.empty(n)
-        for c, (rows, _) in enumerate(outs):
-            lnprw[rows] = a_ic[c]
-        counts = np.array([rows.size for rows, _ in outs])
+        for rows, _, _, a_c, _, _ in classes:
+            lnprw[rows] = a_c
+        counts = np.array([cl[0].size for cl in classes])
         ll += lnprw.sum() - float(np.sum(counts * np.log(p_c)))
         p_tot = np.nan
+        coef_p = 0.0
     else:
-        lnprw = special.logsumexp(np.stack(a_ic) + logw[:, None], axis=0) if n else np.zeros(0)
+        lnprw = special.logsumexp(np.stack([cl[3] for cl in classes]) + logw[:, None], axis=0) if n else np.zeros(0)
         p_tot = float(pm @ p_c)
         ll += lnprw.sum() - n * np.log(p_tot)
-    dp = np.zeros(beta.size)
+        coef_p = -n / p_tot  # d ll / d p_tot
+    coef_n = 0.0
+    if model.full:
+        cell = prep.mask.cell_area_ha
+        big_n = cell * dx.sum()
+        if model.distribution == "poisson":
+            ll += n * np.log(big_n * p_tot) - big_n * p_tot - special.gammaln(n + 1)
+            coef_n, coef_p = n / big_n - p_tot, -big_n
+        elif big_n <= n - 1:
+            return failed
+        else:
+            ll += (special.gammaln(big_n + 1) - special.gammaln(big_n - n + 1) - special.gammaln(n + 1)
+                   + n * np.log(p_tot) + (big_n - n) * np.log1p(-p_tot))
+            coef_n = special.digamma(big_n + 1) - special.digamma(big_n - n + 1) + np.log1p(-p_tot)
+            coef_p = -(big_n - n) / (1 - p_tot)
+    if not np.isfinite(ll):
+        return failed
     post = np.zeros((n, m)) if keep else None
+    rtot = np.zeros(model.ngroups)
     if deriv or keep:
-        r_c = []
-        for c, (rows, o) in enumerate(outs):
-            logp = o[0]
-            lr = logp + logpi[None, :] - (a_ic[c][:, None] if known else lnprw[:, None] - logw[c])
-            r = np.exp(lr)
-            r_c.append(r)
+        pix = pi @ ses.X if model.full else None
+        for c, (rows, r, top, a_c, pdot, back) in enumerate(classes):
+            # posterior weight of class c and centre m for each animal: exp(logp + logpi + log w_c - lnprw)
+            r *= (np.exp(top - a_c) if known else np.exp(top + logw[c] - lnprw))[:, None]
             if keep:
                 post[rows] += r
             if not deriv:
                 continue
-            dlogp, dpdot = o[2], o[3]
-            for k, j in ((0, i0[c]), (1, i1[c])):
-                grad[j] += float(np.einsum("im,im->", r, dlogp[k]))
-                dpc = float(pi @ dpdot[k])
-                if known:
-                    grad[j] -= rows.size * dpc / p_c[c]
-                else:
-                    dp[j] += pm[c] * dpc
+            rsum = r.sum(0)
+            rtot[c] = rsum.sum()
+            w = pi * (-rows.size / p_c[c] if known else coef_p * pm[c])
+            g2 = back(r, rsum, w)
+            grad[i0[c]] += g2[0]
+            grad[i1[c]] += g2[1]
             if model.full:
-                grad[sd] += r.sum(0) @ ses.X
-                dp[sd] += pm[c] * ((pi * o[1]) @ ses.X - p_c[c] * (pi @ ses.X))
+                grad[sd] += rsum @ ses.X + coef_p * pm[c] * ((pi * pdot) @ ses.X - p_c[c] * pix)
         if deriv:
             if model.full:
-                grad[sd] -= n * (pi @ ses.X)
+                grad[sd] += coef_n * cell * (dx @ ses.X) - n * pix
             if model.mixture:
-                rsum = [r.sum() for r in r_c]
-                grad[im] += pm[0] * rsum[1] - pm[1] * rsum[0]
-                dp[im] += pm[0] * pm[1] * (p_c[1] - p_c[0])
-            if not known:
-                grad -= n * dp / p_tot
-    if model.full:
-        cell = prep.mask.cell_area_ha
-        big_n = cell * dx.sum()
-        dn = np.zeros(beta.size)
-        dn[sd] = cell * (dx @ ses.X)
-        if model.distribution == "poisson":
-            ll += n * np.log(big_n * p_tot) - big_n * p_tot - special.gammaln(n + 1)
-            if deriv:
-                grad += (n / big_n - p_tot) * dn + (n / p_tot - big_n) * dp
-        else:
-            if big_n <= n - 1:
-                ll = -np.inf
-            else:
-                ll += (special.gammaln(big_n + 1) - special.gammaln(big_n - n + 1) - special.gammaln(n + 1)
-                       + n * np.log(p_tot) + (big_n - n) * np.log1p(-p_tot))
-                if deriv:
-                    grad += ((special.digamma(big_n + 1) - special.digamma(big_n - n + 1) + np.log1p(-p_tot)) * dn
-                             + (n / p_tot - (big_n - n) / (1 - p_tot)) * dp)
-    ll = float(ll) if np.isfinite(ll) else -np.inf
+                grad[im] += pm[0] * rtot[1] - pm[1] * rtot[0] + coef_p * pm[0] * pm[1] * (p_c[1] - p_c[0])
+    ll = float(ll)
     if keep:
-        pd_mix = sum(pm[c] * outs[c][1][1] for c in range(model.ngroups)) if not known else None
+        pd_mix = sum(pm[c] * classes[c][4] for c in range(model.ngroups)) if not known else None
         p_animal = p_c[prep.groups] if known else np.full(n, p_tot)
-        return ll, {"post": post, "pdots": [o[1] for _, o in outs], "pdot": pd_mix, "p_animal": p_animal,
+        return ll, {"post": post, "pdots": [cl[4] for cl in classes], "pdot": pd_mix, "p_animal": p_animal,
                     "pi": pi, "D": dx}
     return (ll, grad) if deriv else ll
 
