@@ -48,9 +48,15 @@ class Mask:
 
 def make_mask(
     traps_xy: np.ndarray, buffer: float = 100.0, nx: int = 64, spacing: float | None = None,
-    habitat: shapely.Geometry | None = None, nonhabitat: shapely.Geometry | None = None,
+    habitat: shapely.Geometry | None = None, nonhabitat: shapely.Geometry | None = None, kind: str = "trapbuffer",
 ) -> Mask:
-    """secr's trapbuffer mask: grid cells within `buffer` m of a detector, inside `habitat`, outside `nonhabitat`."""
+    """secr's trapbuffer mask: grid cells within `buffer` m of a detector, inside `habitat`, outside `nonhabitat`.
+
+    kind "traprect" keeps the whole rectangle (the detectors' bounding box plus the buffer), which is what secr's
+    make.mask() makes by default, whereas secr.fit(buffer = ...) makes a trapbuffer mask.
+    """
+    if kind not in ("trapbuffer", "traprect"):
+        raise PopulationError(f"mask: kind must be 'trapbuffer' or 'traprect' (secr's make.mask type), got {kind!r}")
     xy = np.asarray(traps_xy, float)
     if xy.ndim != 2 or xy.shape[1] != 2 or not len(xy) or not np.isfinite(xy).all():
         raise PopulationError("mask: detectors need finite x, y coordinates (an n x 2 array in metres)")
@@ -65,7 +71,7 @@ def make_mask(
     gy = yl[0] + spacing / 2 + spacing * np.arange(int(np.floor((yl[1] - yl[0] - spacing / 2) / spacing + 1e-10)) + 1)
     grid = np.column_stack([np.tile(gx, gy.size), np.repeat(gy, gx.size)])
     dist, _ = cKDTree(xy).query(grid)
-    pts = grid[dist <= buffer]
+    pts = grid[dist <= buffer] if kind == "trapbuffer" else grid
     if habitat is not None:
         pts = pts[shapely.contains_xy(habitat, pts[:, 0], pts[:, 1])]
     if nonhabitat is not None:

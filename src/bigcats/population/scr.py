@@ -774,6 +774,19 @@ def _newton_polish(nll_grad, beta: np.ndarray, hess: np.ndarray, steps: int = 3)
     return beta
 
 
+def _degenerate_mixture(model: _Model, beta: np.ndarray, spacing: float, n: int) -> str:
+    """Why a two-class mixture optimum is degenerate ('' when it is not): a class with sigma under half the mask
+    spacing (it fits only animals centred on a detector), with under one animal, or g0 at its bound."""
+    _, p0, sig, pm = model.unpack(beta)
+    if sig.min() < 0.5 * spacing:
+        return f"sigma {sig.min():.3g} m, under half the mask spacing {spacing:.3g} m"
+    if pm.min() * n < 1:
+        return f"pmix {pm.min():.2g}, under one of {n} animals"
+    if model.p0_name == "g0" and p0.max() > 1 - 1e-5:
+        return "g0 at 1"
+    return ""
+
+
 def _pdot_and_gradient(ses: _Session, model: _Model, beta: np.ndarray) -> tuple[float, np.ndarray]:
     """Pr(detected) of an animal under a uniform density over the session's mask (mixture-averaged; not for known
     classes) and its gradient with respect to beta on the link scale."""
@@ -899,7 +912,29 @@ def fit_scr(
     nll_cl = memoized(cl_model)
     # Detection parameters first from the conditional likelihood, which is the Poisson full likelihood with D
     # profiled out; the full fit then starts at its exact optimum (Poisson, D~1) or next to it.
-    res = optimize.minimize(nll_cl, b_det, jac=True, method="BFGS", options={"gtol": 1e-6, "maxiter": 400})
+    starts = [b_det]
+    if model.mixture:
+        # A mixture's likelihood has several optima, some degenerate (a class whose sigma is below the mask spacing,
+        # so that it only fits animals centred on a detector, or a class of under one animal). As secr users do,
+        # fit from several starting values — class differences in g0 and sigma of the same and of opposite sign —
+        # and keep the best optimum that is not degenerate.
+        if n0 > 1 and ns > 1:
+            starts.append(np.r_[link0 - spread0, np.log(sigma0) + spread1, 0.0])
+        starts.append(np.r_[link0 + 2 * spread0, np.log(sigma0) + 2 * spread1, 1.0])
+    runs = [optimize.minimize(nll_cl, b0, jac=True, method="BFGS", options={"gtol": 1e-6, "maxiter": 400})
+            for b0 in starts]
+    runs.sort(key=lambda r: r.fun)
+    res = runs[0]
+    if model.mixture:
+        n_all = sum(h.n for h in chs)
+        spacing = min(m.spacing for m in masks)
+        why = [_degenerate_mixture(cl_model, r.x, spacing, n_all) for r in runs]
+        good = [r for r, w in zip(runs, why) if not w]
+        if good and good[0] is not runs[0]:
+            res = good[0]
+            fit_warnings.append(f"h2: the highest likelihood (-LL {runs[0].fun:.3f}, conditional) has a degenerate "
+                                f"class ({why[0]}); reported the best optimum without one (-LL {res.fun:.3f}) from "
+                                f"{len(runs)} starting values")
     b_det = res.x
     ok = res.success or np.max(np.abs(nll_cl(b_det)[1])) < 1e-4
     nll_grad = memoized(model) if model.full else nll_cl
