@@ -94,6 +94,8 @@ def main() -> None:
     parser.add_argument("--no-secr", action="store_true", help="skip secr even when R has it")
     parser.add_argument("--speed-only", action="store_true", help="fit times only, no truth checks")
     parser.add_argument("--captdata-only", action="store_true", help="only the captdata fits")
+    parser.add_argument("--truth-only", action="store_true", help="truth checks only, no fit times")
+    parser.add_argument("--reps", type=int, default=None, help="truth replicates (default 200, 20 with --quick)")
     args = parser.parse_args()
     repeat = 2 if args.quick else 5
     with_secr = not args.no_secr and secr_available()
@@ -108,6 +110,9 @@ def main() -> None:
 
     ch = read_capthist(REF / "capt.txt", REF / "trap.txt", detector="multi")["1"]
     mask = make_mask(ch.xy, 100)
+    if args.truth_only:
+        truth_checks(args, [], with_secr)
+        return
     case("captdata full (multi, HN, 3936-pt mask)", lambda: fit_scr(ch, mask))
     case("captdata conditional (multi, HN)", lambda: fit_scr(ch, mask, likelihood="conditional"))
     case("captdata full, HHN", lambda: fit_scr(ch, mask, detectfn="HHN"))
@@ -130,7 +135,12 @@ def main() -> None:
     if args.speed_only:
         report(speed, [], with_secr)
         return
-    nrep = 20 if args.quick else 200
+    truth_checks(args, speed, with_secr)
+
+
+def truth_checks(args, speed: list, with_secr: bool) -> None:
+    """Bias and 95% interval coverage over simulated surveys: one session, sessions together, D~side, h2."""
+    nrep = args.reps or (20 if args.quick else 200)
     rows: list = []
     small = grid_traps(7, 7, 20.0)
     small_mask = make_mask(small[["x", "y"]].to_numpy(), 75, nx=24)

@@ -774,6 +774,22 @@ def _newton_polish(nll_grad, beta: np.ndarray, hess: np.ndarray, steps: int = 3)
     return beta
 
 
+def _order_classes(model: _Model, beta: np.ndarray) -> np.ndarray:
+    """The same two-class optimum with the classes labelled so that h1 has the lower g0 (lambda0), or the lower
+    sigma when only sigma varies: the labels of a mixture are arbitrary, and fixed ones make fits comparable."""
+    _, p0, sig, _ = model.unpack(beta)
+    key = p0 if model.p0_by_class else sig
+    if key[0] <= key[1]:
+        return beta
+    _, i0, i1, im = model.index()
+    out = beta.copy()
+    for idx in (i0, i1):
+        if idx[0] != idx[1]:
+            out[idx] = beta[idx[::-1]]
+    out[im] = -beta[im]
+    return out
+
+
 def _degenerate_mixture(model: _Model, beta: np.ndarray, spacing: float, n: int) -> str:
     """Why a two-class mixture optimum is degenerate ('' when it is not): a class with sigma under half the mask
     spacing (it fits only animals centred on a detector), with under one animal, or g0 at its bound."""
@@ -936,6 +952,8 @@ def fit_scr(
                                 f"class ({why[0]}); reported the best optimum without one (-LL {res.fun:.3f}) from "
                                 f"{len(runs)} starting values")
     b_det = res.x
+    if model.mixture:
+        b_det = _order_classes(cl_model, b_det)
     ok = res.success or np.max(np.abs(nll_cl(b_det)[1])) < 1e-4
     nll_grad = memoized(model) if model.full else nll_cl
 
