@@ -158,8 +158,8 @@ def truth_checks(args, speed: list, with_secr: bool) -> None:
           lambda i: simulate_capthist(r, small, small_mask, surface, 0.2, 15.0, 5)[0],
           lambda c: fit_scr(c, small_mask, density="~side"), {"D[side=A]": 15.0, "D[side=B]": 35.0}, rows)
     truth("h2 mixture (g0, sigma by class)", nrep,
-          lambda i: simulate_capthist(r, small, small_mask, 40.0, (0.1, 0.4), (10.0, 18.0), 6, pmix=(0.4, 0.6))[0],
-          lambda c: fit_scr(c, small_mask, mixture="h2"), {"D": 40.0, "pmix[h2]": 0.6}, rows)
+          lambda i: simulate_capthist(r, small, small_mask, 40.0, (0.1, 0.4), (10.0, 18.0), 10, pmix=(0.4, 0.6))[0],
+          lambda c: fit_scr(c, small_mask, mixture="h2"), {"D": 40.0, "pmix[h2]": 0.6, "g0[h2]": 0.4}, rows)
 
     report(speed, rows, with_secr)
 

@@ -175,3 +175,48 @@ def test_usage_counts_need_binary_usage_false(tmp_path):
     (tmp_path / "u.txt").write_text("A 0 0 1101\nB 100 0 11\n")
     with pytest.raises(PopulationError, match="same number of occasions"):
         read_traps(tmp_path / "u.txt")
+
+
+def _truth(make, fit, true: dict, reps: int) -> dict:
+    """Relative bias and 95% interval coverage of each true value over `reps` simulated surveys."""
+    est = {k: [] for k in true}
+    cover = {k: 0 for k in true}
+    for i in range(reps):
+        table = fit(make(i)).estimates.set_index("parameter")
+        for k, v in true.items():
+            est[k].append(table.loc[k, "estimate"])
+            cover[k] += table.loc[k, "lcl"] <= v <= table.loc[k, "ucl"]
+    return {k: (float(np.mean(est[k]) / v - 1), cover[k] / reps) for k, v in true.items()}
+
+
+# Fast truth checks (12 surveys each; bias within 10% and at least 9 of 12 intervals covering, which a correct
+# estimator fails with probability under 2%); the 200-survey versions (bias < 5%, coverage 92-98%) are in
+# benchmarks/bench_population.py --truth-only.
+def test_sessions_together_recover_the_truth(grid):
+    traps, mask = grid
+    rng = np.random.default_rng(2026)
+    out = _truth(lambda i: {s: simulate_capthist(rng, traps, mask, d, 0.2, 15.0, 5, session=s)[0]
+                            for s, d in (("1", 20.0), ("2", 25.0), ("3", 30.0))},
+                 lambda c: fit_scr(c, mask, density="~session"), {"D[1]": 20.0, "D[3]": 30.0, "sigma": 15.0}, 12)
+    for name, (bias, cover) in out.items():
+        assert abs(bias) < 0.10 and cover >= 9 / 12, (name, bias, cover)
+
+
+def test_density_on_a_mask_covariate_recovers_the_truth(grid):
+    traps, mask = grid
+    rng = np.random.default_rng(2027)
+    surface = np.where(mask.covariates["side"] == "A", 15.0, 35.0)
+    out = _truth(lambda i: simulate_capthist(rng, traps, mask, surface, 0.2, 15.0, 5)[0],
+                 lambda c: fit_scr(c, mask, density="~side"), {"D[side=A]": 15.0, "D[side=B]": 35.0}, 12)
+    for name, (bias, cover) in out.items():
+        assert abs(bias) < 0.10 and cover >= 9 / 12, (name, bias, cover)
+
+
+def test_h2_mixture_recovers_the_truth(grid):
+    traps, mask = grid
+    rng = np.random.default_rng(2028)
+    # h1 is the class with the lower g0 (0.1), h2 the higher (0.4) with pmix 0.6
+    out = _truth(lambda i: simulate_capthist(rng, traps, mask, 40.0, (0.1, 0.4), (10.0, 18.0), 10, pmix=(0.4, 0.6))[0],
+                 lambda c: fit_scr(c, mask, mixture="h2"), {"D": 40.0, "pmix[h2]": 0.6, "g0[h2]": 0.4}, 12)
+    for name, (bias, cover) in out.items():
+        assert abs(bias) < 0.10 and cover >= 9 / 12, (name, bias, cover)
