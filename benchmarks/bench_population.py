@@ -116,6 +116,9 @@ def main() -> None:
     case("captdata full (multi, HN, 3936-pt mask)", lambda: fit_scr(ch, mask))
     case("captdata conditional (multi, HN)", lambda: fit_scr(ch, mask, likelihood="conditional"))
     case("captdata full, HHN", lambda: fit_scr(ch, mask, detectfn="HHN"))
+    case("captdata conditional, HHN", lambda: fit_scr(ch, mask, detectfn="HHN", likelihood="conditional"))
+    case("captdata full, EX", lambda: fit_scr(ch, mask, detectfn="EX"))
+    case("captdata conditional, EX", lambda: fit_scr(ch, mask, detectfn="EX", likelihood="conditional"))
 
     if args.captdata_only:
         report(speed, [], with_secr)
