@@ -44,7 +44,7 @@ def test_general_gradient_matches_finite_differences(secr_dir, detectfn):
     assert np.allclose(grad, numeric, rtol=1e-5, atol=1e-5)
 
 
-def test_sessions_together_share_detection_and_estimate_density_per_session(grid):
+def test_sessions_together_share_detection_and_estimate_density_per_session(grid, tmp_path):
     traps, mask = grid
     rng = np.random.default_rng(7)
     chs = {s: simulate_capthist(rng, traps, mask, d, 0.2, 15.0, 5, session=s)[0]
@@ -69,6 +69,14 @@ def test_sessions_together_share_detection_and_estimate_density_per_session(grid
     assert n_2020["E.N"] == pytest.approx(est.loc["D[2020]", "estimate"] * mask.area_ha, rel=1e-9)
     with pytest.raises(PopulationError, match="no session"):
         by_session.posterior("1999")
+    # secr's verify() refuses a plain list of masks ("argument is of length zero"): the script gives it the class
+    # make.mask() gives multi-session masks, by session (checked with secr 5.5.0).
+    from bigcats.population.secr_io import write_secr_script
+
+    write_secr_script(tmp_path / "refit.R", by_session)
+    text = (tmp_path / "refit.R").read_text()
+    assert 'class(mask) <- c("mask", "list"); names(mask) <- session(ch)' in text
+    assert "model = list(D ~ session" in text
 
 
 def test_density_on_a_mask_covariate_gives_density_per_side_from_one_model(grid):

@@ -319,6 +319,8 @@ def write_secr_script(path: str | Path, fit) -> list[Path]:
     masks = (f"read.mask({q(maskfiles[0])}, spacing = {sessions[0].prep.mask.spacing!r}, header = TRUE)" if not multi else
              "list(" + ", ".join(f"read.mask({q(m)}, spacing = {s.prep.mask.spacing!r}, header = TRUE)"
                                  for m, s in zip(maskfiles, sessions)) + ")")
+    # secr's verify() knows a list of masks only with the class make.mask gives one ("mask", "list"), by session.
+    multimask = '\nclass(mask) <- c("mask", "list"); names(mask) <- session(ch)' if multi else ""
     script = f"""# secr refit of a bigcats SCR fit ({fit.model_formula}; {fit.detector}, {fit.detectfn}).
 # Run from this folder: Rscript {path.name}
 # bigcats: -LL {-fit.loglik:.6f}, AIC {fit.aic:.4f}, npar {fit.npar}
@@ -326,7 +328,7 @@ library(secr)
 ch <- read.capthist({q(capt)}, {tvec}, detector = "{fit.detector}", fmt = "trapID",
                     binary.usage = FALSE{', covnames = c(' + ', '.join(repr(c).replace("'", '"') for c in covnames) + ')' if covnames else ''},
                     noccasions = {"c(" + ", ".join(str(s.prep.ch.noccasions) for s in sessions) + ")" if multi else sessions[0].prep.ch.noccasions})
-mask <- {masks}
+mask <- {masks}{multimask}
 fit <- secr.fit(ch, mask = mask, detectfn = "{r_fn}", CL = {"FALSE" if model.full else "TRUE"},
                 model = list({", ".join(formula)}),
                 details = list(fastproximity = {"TRUE" if fit.fastproximity else "FALSE"}, distribution = "{fit.distribution}"),
