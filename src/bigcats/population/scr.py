@@ -156,7 +156,7 @@ def _prepare(ch: CaptureHistory, mask: Mask, detectfn: str, groups: np.ndarray, 
                      # Individual covariates are not secr groups: one multinomial over all animals, so that
                      # log-likelihoods of models with and without the covariate compare.
                      logmultinom(history_keys(ch, collapsed), np.zeros(ch.n, int)), unit, entries,
-                     ch.detector == "count", sparse.csr_matrix(y.T))
+                     ch.detector == "count", yt=sparse.csr_matrix(y.T))
 
 
 def _logp_pdot(prep: _Prepared, p0: float, sigma: float, rows: np.ndarray, deriv: bool = False) -> tuple:
