@@ -69,10 +69,10 @@ def density(
     species: SpeciesOpt = None,
     country: CountryOpt = None,
     partner: PartnerOpt = None,
-    detector: Annotated[str | None, typer.Option("--detector", help="multi, proximity or count (files; default multi as secr's read.capthist; database: proximity).")] = None,
+    detector: Annotated[str | None, typer.Option("--detector", help="multi, proximity or count; polygon, polygonX, transect, transectX for searched areas and routes (polyID x y detector file, x y per detection) (files; default multi as secr's read.capthist; database: proximity).")] = None,
     buffer: Annotated[float | None, typer.Option("--buffer", help="Mask buffer around the detectors, metres (files: 100; database: 4 sigma-hat).")] = None,
     spacing: Annotated[float | None, typer.Option("--spacing", help="Mask spacing, metres (database; default buffer/8).")] = None,
-    detectfn: Annotated[str | None, typer.Option("--detectfn", help="HN, HHN or EX, or secr's codes 0, 14, 2 (files: HN; database: HHN).")] = None,
+    detectfn: Annotated[str | None, typer.Option("--detectfn", help="HN, HHN or EX, or secr's codes 0, 14, 2 (files: HN, polygons and transects HHN; database: HHN).")] = None,
     cl: Annotated[bool, typer.Option("--cl", help="Conditional likelihood; density derived as secr's derived().")] = False,
     binomial: Annotated[bool, typer.Option("--binomial", help="Binomial rather than Poisson n (full likelihood).")] = False,
     fmt: Annotated[str | None, typer.Option("--format", help="Capture file layout trapID or XY (default: detect).")] = None,
@@ -115,7 +115,7 @@ def density(
         else:
             results = density_from_files(
                 captures, traps, detector=detector or "multi", buffer=100.0 if buffer is None else buffer, nx=nx,
-                detectfn=detectfn or "HN", likelihood="conditional" if cl else "full",
+                detectfn=detectfn, likelihood="conditional" if cl else "full",
                 distribution="binomial" if binomial else "poisson", fmt=fmt, covariate=covariate, mask=mask,
                 habitat=habitat, binary_usage=not usage_counts, density=density_model, mixture="h2" if mixture else None,
                 fastproximity=fastproximity, separate=separate, secr_script=secr_script, compare=compare)

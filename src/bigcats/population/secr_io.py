@@ -210,6 +210,13 @@ def read_capthist(captures: str | Path, traps: str | Path, detector: str = "mult
                   noccasions: int | None = None, binary_usage: bool = True,
                   covariate_names: list[str] | None = None) -> dict[str, CaptureHistory]:
     """secr's read.capthist: one CaptureHistory per session, from a capture file and a detector file."""
+    from bigcats.population import polygon
+
+    if polygon.is_polygon_detector(detector):
+        if fmt not in (None, "XY"):
+            raise PopulationError(f"{captures}: {detector} detections are read with fmt XY (x y per detection), as secr "
+                                  f"requires, not fmt {fmt}")
+        return polygon.read_polygon_capthist(captures, traps, detector, noccasions, covariate_names)
     layout, usage = read_traps(traps, binary_usage)
     caps = read_captures(captures, layout, fmt, covariate_names)
     covcols = [c for c in caps.columns if c not in ("session", "animal", "occasion", "trapID")]
