@@ -179,3 +179,91 @@ def _three_transect_mask():
     parts = {"A": np.array([[0, 0], [400, 0]], float), "B": np.array([[0, 150], [200, 250], [400, 150]], float),
              "C": np.array([[0, 400], [400, 400], [400, 200]], float)}
     return make_polygon_mask(check_geometry(parts, "transect"), "transect", 160, spacing=10)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# truth by simulation (fast version; the full one is `benchmarks/bench_population.py --polygon-truth`)
+# ---------------------------------------------------------------------------------------------------------------
+
+def test_polygon_density_truth_by_simulation():
+    """Four searched squares, polygonX, HHN: mean D over replicates within 15% of the truth and most 95% intervals
+    covering it (a loose bound for 6 replicates that a biased or badly scaled likelihood still fails)."""
+    parts = {f"P{i}": np.array([[x, y], [x, y + 150], [x + 150, y + 150], [x + 150, y]], float)
+             for i, (x, y) in enumerate([(0, 0), (250, 0), (0, 250), (250, 250)])}
+    geometry = check_geometry(parts, "polygonX")
+    mask = make_polygon_mask(geometry, "polygonX", 120, spacing=15)
+    rng = np.random.default_rng(2026)
+    true_d, est, cover = 3.0, [], 0
+    for _ in range(6):
+        ch, _truth = simulate_polygon_capthist(rng, parts, "polygonX", mask, true_d, 0.4, 30.0, 6)
+        d = fit_scr(ch, mask).estimates.set_index("parameter").loc["D"]
+        est.append(d["estimate"])
+        cover += d["lcl"] <= true_d <= d["ucl"]
+    assert abs(np.mean(est) / true_d - 1) < 0.15
+    assert cover >= 4
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# attacks: malformed polygon files and detections
+# ---------------------------------------------------------------------------------------------------------------
+
+def _files(tmp_path, traps: str, capt: str) -> tuple[Path, Path]:
+    t, c = tmp_path / "trap.txt", tmp_path / "capt.txt"
+    t.write_text(traps)
+    c.write_text(capt)
+    return c, t
+
+
+SQUARE = "1 0 0\n1 0 100\n1 100 100\n1 100 0\n1 0 0\n"
+CAPT = "1 a 1 10 10\n1 a 2 50 50\n1 b 1 60 20\n"
+
+
+def test_open_ring_is_closed_as_secr_does(tmp_path):
+    c, t = _files(tmp_path, "1 0 0\n1 0 100\n1 100 100\n1 100 0\n", CAPT)
+    ch = read_capthist(c, t, detector="polygon")["1"]
+    np.testing.assert_array_equal(ch.geometry[0][0], ch.geometry[0][-1])
+    assert ch.n == 2 and ch.count.sum() == 3
+
+
+@pytest.mark.parametrize("traps,message", [
+    ("1 0 0\n1 100 0\n1 0 0\n", r"trap\.txt, line 1: polygon 1 has 2 distinct vertices"),
+    ("1 0 0\n1 100 100\n1 100 0\n1 0 100\n1 0 0\n", r"trap\.txt, line 1: polygon 1 is not a simple polygon \(Self-intersection"),
+    (SQUARE + "2 50 50\n2 50 150\n2 150 150\n2 150 50\n", r"line 6: polygons 1 and 2 overlap"),
+    ("1 0 0\n1 0 100\n2 0 0\n2 5 5\n2 9 0\n1 100 100\n", r"line 6: vertices of polygon 1 are not on consecutive lines"),
+    ("1 0 0 11111\n1 0 100 11111\n1 100 100 11111\n", r"line 1: extra fields after polyID x y \('11111'\)"),
+    ("1 0 zero\n1 0 100\n1 100 100\n", r"line 1: x and y of polygon 1 must be numbers"),
+    ("A 0 0\nB 10 10\nC 20 0\n", r"polygon A has 1 distinct vertices.*point-detector file"),
+])
+def test_malformed_polygon_files_name_file_and_line(tmp_path, traps, message):
+    c, t = _files(tmp_path, traps, CAPT)
+    with pytest.raises(PopulationError, match=message):
+        read_capthist(c, t, detector="polygon")
+
+
+@pytest.mark.parametrize("detector,capt,message", [
+    ("polygon", "1 a 1 10 10\n1 a 2 150 50\n", r"capt\.txt, line 2: detection of animal a at x=150, y=50 \(fields x, y\) is inside no polygon"),
+    ("polygonX", "1 a 1 10 10\n1 a 1 20 20\n", r"line 2: animal a detected twice on occasion 1; an exclusive detector \(polygonX\)"),
+    ("polygon", "1 a 1 1\n1 b 1 1\n", r"capt\.txt, line 1: polygon detections need session, animal, occasion, x and y \(secr's fmt XY\), got 4"),
+    ("polygon", "1 a x 10 10\n", r"line 1: occasion must be a whole number from 1 \(field occasion\)"),
+    ("polygon", "1 a 1 10 ten\n", r"line 1: x and y of a detection must be numbers"),
+    ("transect", "1 a 1 10 0.5\n", r"line 1: detection of animal a .* more than 0.01 m from every transect"),
+])
+def test_bad_detections_name_file_line_and_field(tmp_path, detector, capt, message):
+    traps = SQUARE if detector.startswith("polygon") else "1 0 0\n1 100 0\n"
+    c, t = _files(tmp_path, traps, capt)
+    with pytest.raises(PopulationError, match=message):
+        read_capthist(c, t, detector=detector)
+
+
+def test_mixed_detector_types_are_refused(tmp_path, hornedlizard):
+    ch, mask = hornedlizard
+    # polygon detections read as trapID captures, and sessions of different detector types in one fit
+    c, t = _files(tmp_path, SQUARE, CAPT)
+    with pytest.raises(PopulationError, match="fmt XY"):
+        read_capthist(c, t, detector="polygon", fmt="trapID")
+    with pytest.raises(PopulationError, match="different detector types"):
+        fit_scr({"1": ch, "2": with_detector(ch, "polygon")}, mask)
+    with pytest.raises(PopulationError, match="polygons and transects differ"):
+        with_detector(ch, "transect")
+    with pytest.raises(PopulationError, match=r"hazard half-normal detection function \(HHN, secr's code 14"):
+        fit_scr(ch, mask, detectfn="HN")
