@@ -267,3 +267,38 @@ def test_mixed_detector_types_are_refused(tmp_path, hornedlizard):
         with_detector(ch, "transect")
     with pytest.raises(PopulationError, match=r"hazard half-normal detection function \(HHN, secr's code 14"):
         fit_scr(ch, mask, detectfn="HN")
+
+
+def test_default_mask_is_secrs_trapbuffer_around_the_polygon(hornedlizard):
+    """secr's make.mask(traps(hornedlizardCH), buffer = 80, type = "trapbuffer") is the mask file (written by
+    write.mask to 2 decimals): make_polygon_mask rebuilds the same 3988 points."""
+    ch, mask = hornedlizard
+    ours = make_polygon_mask(ch.geometry, ch.detector, 80)
+    assert len(ours) == len(mask) == 3988
+    np.testing.assert_allclose(ours.xy, mask.xy, atol=0.006)
+    assert ours.spacing == pytest.approx(460 / 64)
+
+
+def test_density_command_fits_polygon_files(tmp_path):
+    """`bigcats density` on secr's polygonX files with secr's defaults for them (HHN; mask buffer given) prints
+    secr's estimates, and a polygon detector file read as point detectors fails with a clear message."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from bigcats.cli.population import app
+
+    runner = CliRunner()
+    args = ["density", "--captures", str(HL / "hornedlizardcapt.txt"), "--traps", str(HL / "hornedlizardtrap.txt"),
+            "--detector", "polygonX", "--mask", str(HL / "hornedlizard_mask.txt"), "--json"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["detector"] == "polygonX" and out["detectfn"] == "HHN"
+    assert out["negloglik"] == pytest.approx(HORNEDLIZARD[("polygonX", "full")][0], rel=1e-9)
+    d = {r["parameter"]: r for r in out["estimates"]}["D"]
+    assert d["estimate"] == pytest.approx(8.02983146447, rel=2e-5)
+    res = runner.invoke(app, args[:5] + ["--detector", "multi"])
+    assert res.exit_code == 1 and "duplicate detector id 1" in res.output
+    res = runner.invoke(app, args + ["--detectfn", "EX"])
+    assert res.exit_code == 1 and "hazard half-normal" in res.output
