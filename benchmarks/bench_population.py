@@ -88,13 +88,40 @@ def truth(label: str, nrep: int, make, fit, true: dict, rows: list) -> None:
     print(f"  {label}: {time.perf_counter() - t:.1f} s")
 
 
+def polygon_truth(nrep: int, rows: list, which: str = "polygonX,transect") -> None:
+    """Truth checks of the polygon and transect detectors (population/polygon.py): four searched 150-m squares
+    (polygonX, exclusive) and three routes (transect, Poisson counts), HHN, simulated and fitted nrep times each."""
+    from bigcats.population.polygon import check_geometry, make_polygon_mask, simulate_polygon_capthist
+
+    r = np.random.default_rng(15)
+    squares = {f"P{i}": np.array([[x, y], [x, y + 150], [x + 150, y + 150], [x + 150, y]], float)
+               for i, (x, y) in enumerate([(0, 0), (250, 0), (0, 250), (250, 250)])}
+    routes = {"A": np.array([[0, 0], [400, 0]], float), "B": np.array([[0, 150], [200, 250], [400, 150]], float),
+              "C": np.array([[0, 400], [400, 400], [400, 200]], float)}
+    designs = {"polygonX": (squares, 120, 15, 3.0, 0.4, 30.0, 6), "transect": (routes, 160, 15, 4.0, 0.5, 40.0, 5)}
+    for det in which.split(","):
+        parts, buffer, spacing, d, lam0, sig, nocc = designs[det]
+        mask = make_polygon_mask(check_geometry(parts, det), det, buffer, spacing=spacing)
+        truth(f"{det} (HHN, {len(parts)} detectors)", nrep,
+              lambda i: simulate_polygon_capthist(r, parts, det, mask, d, lam0, sig, nocc)[0],
+              lambda c: fit_scr(c, mask), {"D": d, "lambda0": lam0, "sigma": sig}, rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer repeats and 20 truth replicates")
     parser.add_argument("--no-secr", action="store_true", help="skip secr even when R has it")
     parser.add_argument("--speed-only", action="store_true", help="fit times only, no truth checks")
     parser.add_argument("--captdata-only", action="store_true", help="only the captdata fits")
+    parser.add_argument("--polygon-truth", type=int, metavar="N", default=0,
+                        help="only the truth checks of polygon and transect detectors, N replicates each")
+    parser.add_argument("--polygon-designs", default="polygonX,transect", help="which of them (comma-separated)")
     args = parser.parse_args()
+    if args.polygon_truth:
+        rows: list = []
+        polygon_truth(args.polygon_truth, rows, args.polygon_designs)
+        report([], rows, False)
+        return
     repeat = 2 if args.quick else 5
     with_secr = not args.no_secr and secr_available()
     speed: list = []

@@ -302,3 +302,25 @@ def test_density_command_fits_polygon_files(tmp_path):
     assert res.exit_code == 1 and "duplicate detector id 1" in res.output
     res = runner.invoke(app, args + ["--detectfn", "EX"])
     assert res.exit_code == 1 and "hazard half-normal" in res.output
+
+
+def test_secr_script_for_a_polygon_fit_reads_back_the_same(hornedlizard, tmp_path):
+    """--secr-script writes secr's polyID x y file and XY detections (read back here to the same history) and an R
+    call with fmt XY and HHN; usage, which secr cannot read for polygons from files, is refused."""
+    from bigcats.population.secr_io import write_secr_script
+
+    ch, mask = hornedlizard
+    fit = fit_scr(ch, mask, likelihood="conditional")
+    paths = write_secr_script(tmp_path / "refit.R", fit)
+    script = paths[0].read_text()
+    assert 'detector = "polygonX", fmt = "XY"' in script and 'detectfn = "HHN"' in script and "CL = TRUE" in script
+    capt = next(p for p in paths if p.name.endswith("capt.txt"))
+    trap = next(p for p in paths if p.name.endswith("trap.txt"))
+    back = read_capthist(capt, trap, detector="polygonX")["1"]
+    np.testing.assert_array_equal(back.detection_xy, ch.detection_xy)
+    np.testing.assert_array_equal(back.animals, ch.animals)
+    import dataclasses
+
+    busy = dataclasses.replace(ch, usage=ch.usage * 2)
+    with pytest.raises(PopulationError, match="no usage or covariates for polygon"):
+        write_secr_script(tmp_path / "u.R", fit_scr(busy, mask, likelihood="conditional"))
