@@ -14,6 +14,7 @@ side's numerical Hessian and agree to 5e-4, as for the point detectors (tests/po
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -324,3 +325,13 @@ def test_secr_script_for_a_polygon_fit_reads_back_the_same(hornedlizard, tmp_pat
     busy = dataclasses.replace(ch, usage=ch.usage * 2)
     with pytest.raises(PopulationError, match="no usage or covariates for polygon"):
         write_secr_script(tmp_path / "u.R", fit_scr(busy, mask, likelihood="conditional"))
+
+
+def test_narrow_mask_around_a_polygon_warns(hornedlizard):
+    """The buffer check measures from the polygon's edges, not its centre or corners: a 20-m buffer (about one
+    sigma) is flagged, secr's 80 m is not."""
+    ch, mask = hornedlizard
+    assert not [w for w in fit_scr(ch, mask).warnings if "widen the buffer" in w]
+    narrow = make_polygon_mask(ch.geometry, ch.detector, 20, spacing=5)
+    warned = [w for w in fit_scr(ch, narrow).warnings if "widen the buffer" in w]
+    assert warned and re.search(r"reaches only (1\d|20) m", warned[0])

@@ -386,9 +386,11 @@ def rpsv(ch: CaptureHistory) -> float:
     return float(np.sqrt(ss.sum() / (2 * df))) if df > 0 and ss.sum() > 0 else np.nan
 
 
-def outline_xy(ch: CaptureHistory) -> np.ndarray:
-    """All vertices of the detectors (for buffer checks): polygon corners and transect vertices."""
-    return np.vstack(ch.geometry)
+def distance_to_detectors(ch: CaptureHistory, xy: np.ndarray) -> np.ndarray:
+    """Distance (m) from each point to the nearest searched polygon (0 inside) or transect, as secr's
+    distancetotrap measures it for these detectors (for the mask buffer check)."""
+    shapes = shapely.union_all(geometry_shapes(ch))
+    return shapely.distance(shapes, shapely.points(np.asarray(xy, float)))
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -999,7 +999,8 @@ def _edge_warnings(fit: SCRFit) -> None:
 
     for ses in fit.sessions:
         ch_ = ses.prep.ch
-        dist, _ = cKDTree(ch_.xy if ch_.geometry is None else polygon.outline_xy(ch_)).query(ses.prep.mask.xy)
+        dist = cKDTree(ch_.xy).query(ses.prep.mask.xy)[0] if ch_.geometry is None else \
+            polygon.distance_to_detectors(ch_, ses.prep.mask.xy)
         if dist.max() < 3 * sig:
             fit.warnings.append(f"the mask reaches only {dist.max():.0f} m beyond the detectors"
                                 f"{' in session ' + ses.name if len(fit.sessions) > 1 else ''}, less than 3 sigma "
