@@ -84,6 +84,35 @@ def test_hornedlizard_matches_secr(hornedlizard, detector, likelihood):
     assert fit.detectfn == "HHN" and fit.npar == (3 if likelihood == "full" else 2)
 
 
+# Usage (search effort) per polygon and occasion scales the hazard, as secr's Tsk; secr reads no usage for polygons
+# from files, so it is set on the object:
+# usage(traps(ch)) <- matrix(c(1, 1, 2, 1, 0.5, 1, 1, 1, 2, 1, 1, 1.5, 1, 1), nrow = 1)
+# secr.fit(ch, mask = mask, detectfn = 14, trace = FALSE)   (then detector(traps(ch)) <- "polygon" and again)
+HL_USAGE = [1, 1, 2, 1, 0.5, 1, 1, 1, 2, 1, 1, 1.5, 1, 1]
+HORNEDLIZARD_USAGE = {
+    "polygonX": (1760.62603695987, [2.08216546815736, -2.15840860907973, 2.91797120880266], {
+        "D": (8.021821117888, 1.0625614607828, 6.1946058585211, 10.388007811487),
+        "lambda0": (0.115508794498, 0.0132654157775, 0.0922954438145, 0.144560566101),
+        "sigma": (18.503709191081, 1.1993413090471, 16.2983974641518, 21.007418341660)}),
+    "polygon": (1768.59872341032, [2.13039187472643, -2.26258533468129, 2.91802558920675], {
+        "D": (8.418165031272, 1.1309247957309, 6.4770182450832, 10.941068839435),
+        "lambda0": (0.104081052264, 0.0120851113373, 0.0829597146503, 0.130579830055),
+        "sigma": (18.504715457624, 1.1986325222638, 16.3006158917442, 21.006843940238)}),
+}
+
+
+@pytest.mark.parametrize("detector", list(HORNEDLIZARD_USAGE))
+def test_hornedlizard_with_search_effort_matches_secr(hornedlizard, detector):
+    import dataclasses
+
+    ch, mask = hornedlizard
+    ch = dataclasses.replace(with_detector(ch, detector), usage=np.array([HL_USAGE], float))
+    fit = fit_scr(ch, mask)
+    ll, beta, expected = HORNEDLIZARD_USAGE[detector]
+    check(fit, ll, expected)
+    assert -_loglik(fit.sessions, fit._model, np.array(beta)) == pytest.approx(ll, rel=1e-12)
+
+
 def test_polygon_integrals_are_exact_for_concave_rings_either_way_round():
     """An L-shaped (east-west concave) ring: the integral is the sum of its two rectangles, which are products of
     normal distribution functions; secr's default convexpolygon = TRUE would not get this right."""

@@ -34,7 +34,7 @@ import shapely
 from scipy import sparse, special
 
 from bigcats.population.capthist import CaptureHistory
-from bigcats.population.errors import PopulationError, listed
+from bigcats.population.errors import PopulationError
 from bigcats.population.mask import Mask
 
 POLYGON_DETECTORS = ("polygon", "polygonX", "transect", "transectX")
