@@ -116,12 +116,9 @@ def main() -> None:
     parser.add_argument("--polygon-truth", type=int, metavar="N", default=0,
                         help="only the truth checks of polygon and transect detectors, N replicates each")
     parser.add_argument("--polygon-designs", default="polygonX,transect", help="which of them (comma-separated)")
+    parser.add_argument("--polygon-speed", action="store_true",
+                        help="only polygon/transect fit times (hornedlizardCH, three transects) beside secr")
     args = parser.parse_args()
-    if args.polygon_truth:
-        rows: list = []
-        polygon_truth(args.polygon_truth, rows, args.polygon_designs)
-        report([], rows, False)
-        return
     repeat = 2 if args.quick else 5
     with_secr = not args.no_secr and secr_available()
     speed: list = []
@@ -133,6 +130,26 @@ def main() -> None:
                       ref[2] if ref else None))
         print(f"  {label}: bigcats {wall:.3f} s (CPU {cpu:.3f})" + (f", secr {ref[0]:.3f} s (CPU {ref[1]:.3f})" if ref else ""))
 
+    if args.polygon_truth or args.polygon_speed:
+        rows: list = []
+        if args.polygon_speed:
+            from bigcats.population.polygon import check_geometry, make_polygon_mask, read_polygon_traps
+            from bigcats.population.secr_io import read_mask
+
+            data = Path(__file__).resolve().parents[1] / "tests" / "data"
+            hl = read_capthist(data / "secr-hornedlizard/hornedlizardcapt.txt",
+                               data / "secr-hornedlizard/hornedlizardtrap.txt", detector="polygonX")["1"]
+            hl_mask = read_mask(data / "secr-hornedlizard/hornedlizard_mask.txt")
+            case("hornedlizardCH polygonX full (HHN, 3,988-pt mask)", lambda: fit_scr(hl, hl_mask))
+            tr = read_capthist(data / "secr-transect/threetransectscapt.txt",
+                               data / "secr-transect/threetransectstrap.txt", detector="transect")["1"]
+            parts, _ = read_polygon_traps(data / "secr-transect/threetransectstrap.txt", "transect")
+            tr_mask = make_polygon_mask(check_geometry(parts, "transect"), "transect", 160, spacing=10)
+            case(f"three transects, transect full (HHN, {len(tr_mask):,}-pt mask)", lambda: fit_scr(tr, tr_mask))
+        if args.polygon_truth:
+            polygon_truth(args.polygon_truth, rows, args.polygon_designs)
+        report(speed, rows, with_secr)
+        return
     ch = read_capthist(REF / "capt.txt", REF / "trap.txt", detector="multi")["1"]
     mask = make_mask(ch.xy, 100)
     case("captdata full (multi, HN, 3936-pt mask)", lambda: fit_scr(ch, mask))
