@@ -364,3 +364,58 @@ def test_narrow_mask_around_a_polygon_warns(hornedlizard):
     narrow = make_polygon_mask(ch.geometry, ch.detector, 20, spacing=5)
     warned = [w for w in fit_scr(ch, narrow).warnings if "widen the buffer" in w]
     assert warned and re.search(r"reaches only (1\d|20) m", warned[0])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# winter census routes (census.routes.RouteSet, as read from files or kept in the store) as transects
+# ---------------------------------------------------------------------------------------------------------------
+
+def _routes():
+    import geopandas as gpd
+    import pandas as pd
+    import shapely as shp
+
+    from bigcats.census.routes import route_set
+
+    lines = {"R1": [(131.50, 43.50), (131.60, 43.52), (131.70, 43.50)],
+             "R2": [(131.50, 43.56), (131.70, 43.56)],
+             "R3": [(131.60, 43.44), (131.60, 43.62)]}
+    gdf = gpd.GeoDataFrame({"route_id": list(lines), "unit": "U1", "country": "RUS"},
+                           geometry=[shp.LineString(v) for v in lines.values()], crs="EPSG:4326")
+    days = ["2025-01-10", "2025-01-11", "2025-01-12"]
+    surveys = pd.DataFrame([(r, d, 1.0) for r in lines for d in days if not (r == "R3" and d == "2025-01-12")],
+                           columns=["route_id", "date", "days_since_snow"])
+    return route_set(gdf, surveys)
+
+
+def test_census_routes_fit_as_transects():
+    """Routes in WGS84 become transects in UTM 52N with the survey days as occasions (R3 not walked on the third
+    day: usage 0); a survey simulated on them and read back through route_capthist gives D near the truth, and a
+    detection on a day its route was not walked, or far off every route, is an error naming its row."""
+    import pandas as pd
+
+    from bigcats.population.polygon import route_capthist, transects_from_routes
+
+    routes = _routes()
+    parts, usage, dates = transects_from_routes(routes, "EPSG:32652")
+    assert list(parts) == ["R1", "R2", "R3"] and [str(d) for d in dates] == ["2025-01-10", "2025-01-11", "2025-01-12"]
+    np.testing.assert_array_equal(usage, [[1, 1, 1], [1, 1, 1], [1, 1, 0]])
+    lengths = [float(np.hypot(*np.diff(p, axis=0).T).sum()) / 1000 for p in parts.values()]
+    np.testing.assert_allclose(lengths, routes.routes.sort_values("route_id")["length_km"], rtol=2e-3)
+
+    mask = make_polygon_mask(list(parts.values()), "transect", 4000, spacing=500)
+    ch, truth = simulate_polygon_capthist(np.random.default_rng(7), {k: v for k, v in parts.items()}, "transect", mask,
+                                          0.02, 0.6, 900.0, 2)  # two days on which every route was walked
+    det = pd.DataFrame({"animal": ch.animals[ch.animal], "date": [str(dates[o]) for o in ch.occasion],
+                        "x": ch.detection_xy[:, 0], "y": ch.detection_xy[:, 1]})
+    back = route_capthist(det, routes, "EPSG:32652")
+    assert back.n == ch.n and back.noccasions == 3 and back.usage[2, 2] == 0
+    fit = fit_scr(back, mask)
+    assert fit.value("D") == pytest.approx(0.02, rel=0.4)
+    late = det.iloc[:1].assign(date="2025-01-12", x=parts["R3"][0, 0], y=parts["R3"][0, 1])
+    with pytest.raises(PopulationError, match=r"row 1: detection in transect R3 on occasion 3, when it was not searched"):
+        route_capthist(late, routes, "EPSG:32652")
+    with pytest.raises(PopulationError, match=r"row 1: date '2025-02-01' \(field date\) is not a survey date"):
+        route_capthist(det.iloc[:1].assign(date="2025-02-01"), routes, "EPSG:32652")
+    with pytest.raises(PopulationError, match=r"more than 0.01 m from every transect"):
+        route_capthist(det.iloc[:1].assign(x=det["x"].iloc[0] + 50), routes, "EPSG:32652")

@@ -132,7 +132,7 @@ def make_polygon_capthist(
     captures: pd.DataFrame, parts: dict[str, np.ndarray], detector: str, usage: np.ndarray | None = None,
     noccasions: int | None = None, covariates: pd.DataFrame | None = None, session: str = "1",
     source: str = "captures", traps_source: str = "detectors", tolerance: float = 0.01,
-    lines: np.ndarray | None = None, part_lines: dict[str, list[int]] | None = None,
+    lines: np.ndarray | None = None, part_lines: dict[str, list[int]] | None = None, unit: str = "line",
 ) -> CaptureHistory:
     """A capture history for polygon or transect detectors from detections (animal, occasion, x, y).
 
@@ -150,11 +150,11 @@ def make_polygon_capthist(
     xy = captures[["x", "y"]].apply(pd.to_numeric, errors="coerce").to_numpy(float)
     bad = ~np.isfinite(xy).all(1)
     if bad.any():
-        raise PopulationError(f"{source}, line {line_no[bad][0]}: x and y of a detection must be numbers (field x/y)")
+        raise PopulationError(f"{source}, {unit} {line_no[bad][0]}: x and y of a detection must be numbers (field x/y)")
     occ = pd.to_numeric(captures["occasion"], errors="coerce").to_numpy(float)
     bad = ~np.isfinite(occ) | (np.abs(occ) < 1) | (occ != np.round(occ))
     if bad.any():
-        raise PopulationError(f"{source}, line {line_no[bad][0]}: occasion must be a whole number from 1 (field occasion)")
+        raise PopulationError(f"{source}, {unit} {line_no[bad][0]}: occasion must be a whole number from 1 (field occasion)")
     occ_pos = np.abs(occ).astype(int) - 1
     shapes = [shapely.Polygon(g) if area else shapely.LineString(g) for g in geometry]
     pts = shapely.points(xy)
@@ -171,7 +171,7 @@ def make_polygon_capthist(
     if (trap < 0).any():
         i = np.flatnonzero(trap < 0)[0]
         what = "inside no polygon" if area else f"more than {tolerance:g} m from every transect"
-        raise PopulationError(f"{source}, line {line_no[i]}: detection of animal {captures['animal'].iloc[i]} at x={xy[i, 0]:g}, "
+        raise PopulationError(f"{source}, {unit} {line_no[i]}: detection of animal {captures['animal'].iloc[i]} at x={xy[i, 0]:g}, "
                               f"y={xy[i, 1]:g} (fields x, y) is {what} of {traps_source} ({len(shapes)} {detector} "
                               f"detector(s)) — check the coordinates and that both files use the same CRS"
                               + ("" if area else "; snap detections to the route first"))
@@ -183,12 +183,12 @@ def make_polygon_capthist(
         raise PopulationError(f"usage must be detectors x occasions ({len(ids)} x {noccasions or '?'}), got {usage.shape}")
     if len(occ_pos) and occ_pos.max() >= usage.shape[1]:
         i = int(np.argmax(occ_pos))
-        raise PopulationError(f"{source}, line {line_no[i]}: occasion {occ_pos[i] + 1} is beyond the {usage.shape[1]} "
+        raise PopulationError(f"{source}, {unit} {line_no[i]}: occasion {occ_pos[i] + 1} is beyond the {usage.shape[1]} "
                               "occasions of the survey (field occasion)")
     idle = usage[trap, occ_pos] <= 0
     if idle.any():
         i = np.flatnonzero(idle)[0]
-        raise PopulationError(f"{source}, line {line_no[i]}: detection in {detector} {ids[trap[i]]} on occasion "
+        raise PopulationError(f"{source}, {unit} {line_no[i]}: detection in {detector} {ids[trap[i]]} on occasion "
                               f"{occ_pos[i] + 1}, when it was not searched (usage 0)")
     animal_id = captures["animal"].astype(str).to_numpy()
     animals, a_idx = np.unique(animal_id, return_inverse=True)
@@ -197,7 +197,7 @@ def make_polygon_capthist(
         twice = key.duplicated(keep="first").to_numpy()
         if twice.any():
             i = np.flatnonzero(twice)[0]
-            raise PopulationError(f"{source}, line {line_no[i]}: animal {animal_id[i]} detected twice on occasion "
+            raise PopulationError(f"{source}, {unit} {line_no[i]}: animal {animal_id[i]} detected twice on occasion "
                                   f"{occ_pos[i] + 1}; an exclusive detector ({detector}) allows one detection per "
                                   f"animal and occasion — use detector '{detector[:-1]}'")
     order = np.lexsort((np.arange(len(xy)), trap, occ_pos, a_idx))
@@ -581,3 +581,57 @@ def with_detector(ch: CaptureHistory, detector: str) -> CaptureHistory:
     if (ch.detector in AREA_DETECTORS) != (detector in AREA_DETECTORS):
         raise PopulationError(f"cannot read {ch.detector} detections as {detector}: polygons and transects differ")
     return replace(ch, detector=detector)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# winter census routes as transects
+# ----------------------------------------------------------------------------------------------------------------
+
+def transects_from_routes(routes, crs) -> tuple[dict[str, np.ndarray], np.ndarray, list]:
+    """Census routes (a census.routes.RouteSet, as read by `read_routes` or kept in the store) as transect
+    detectors in a projected CRS: one transect per route (multi-part lines merged, else refused), occasions the
+    distinct survey dates, usage 1 where a route was walked on that date and 0 where not."""
+    from bigcats.geo.crs import parse_crs
+
+    crs = parse_crs(crs)
+    if crs.is_geographic:
+        raise PopulationError(f"routes as transects need a projected CRS in metres, got {crs.name}")
+    frame = routes.routes.to_crs(crs)
+    parts: dict[str, np.ndarray] = {}
+    for rid, geom in sorted(zip(frame["route_id"].astype(str), frame.geometry)):
+        if geom.geom_type == "MultiLineString":
+            geom = shapely.line_merge(geom)
+            if geom.geom_type != "LineString":
+                raise PopulationError(f"route {rid}: its line has separate pieces; a transect must be one line — "
+                                      "split it into routes")
+        parts[rid] = shapely.get_coordinates(geom)
+    dates = sorted(pd.to_datetime(routes.surveys["date"]).dt.normalize().unique())
+    usage = np.zeros((len(parts), len(dates)))
+    ids = list(parts)
+    for rid, day in zip(routes.surveys["route_id"].astype(str), pd.to_datetime(routes.surveys["date"]).dt.normalize()):
+        usage[ids.index(rid), dates.index(day)] = 1.0
+    return parts, usage, [pd.Timestamp(d).date() for d in dates]
+
+
+def route_capthist(detections: pd.DataFrame, routes, crs, detector: str = "transect", tolerance: float = 0.01,
+                   source: str = "detections", session: str = "1") -> CaptureHistory:
+    """A transect capture history from census routes and identified detections (animal, date, x, y in `crs`):
+    each date is the occasion of that survey day; a detection on a day its route was not walked, or off every
+    route by more than `tolerance` metres, is an error naming its row."""
+    if detector not in ("transect", "transectX"):
+        raise PopulationError(f"census routes are transects: detector 'transect' or 'transectX', got {detector!r}")
+    parts, usage, dates = transects_from_routes(routes, crs)
+    for c in ("animal", "date", "x", "y"):
+        if c not in detections.columns:
+            raise PopulationError(f"{source}: no {c} column — route detections need animal, date, x and y")
+    day = pd.to_datetime(detections["date"], errors="coerce").dt.date
+    index = {d: i for i, d in enumerate(dates)}
+    occ = day.map(index)
+    if occ.isna().any():
+        i = int(np.flatnonzero(occ.isna().to_numpy())[0])
+        raise PopulationError(f"{source}, row {i + 1}: date {detections['date'].iloc[i]!r} (field date) is not a survey "
+                              f"date of any route ({dates[0]} to {dates[-1]}, {len(dates)} days)")
+    caps = pd.DataFrame({"animal": detections["animal"].to_numpy(), "occasion": occ.astype(int).to_numpy() + 1,
+                         "x": detections["x"].to_numpy(), "y": detections["y"].to_numpy()})
+    return make_polygon_capthist(caps, parts, detector, usage, len(dates), None, session, source, "routes", tolerance,
+                                 np.arange(len(caps)) + 1, unit="row")
