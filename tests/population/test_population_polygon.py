@@ -419,3 +419,41 @@ def test_census_routes_fit_as_transects():
         route_capthist(det.iloc[:1].assign(date="2025-02-01"), routes, "EPSG:32652")
     with pytest.raises(PopulationError, match=r"more than 0.01 m from every transect"):
         route_capthist(det.iloc[:1].assign(x=det["x"].iloc[0] + 50), routes, "EPSG:32652")
+
+
+def test_density_command_fits_a_census_from_the_store(tmp_path):
+    """`bigcats density --census CODE --captures detections.csv --crs EPSG:32652`: the census's routes from the
+    store as transects, detections given in longitude/latitude; the same fit as route_capthist on the routes."""
+    import json
+
+    import pandas as pd
+    from pyproj import Transformer
+    from typer.testing import CliRunner
+
+    from bigcats.census.store import store_census
+    from bigcats.cli.population import app
+    from bigcats.population.polygon import route_capthist, transects_from_routes
+    from bigcats.store.db import open_store
+
+    routes = _routes()
+    parts, _, dates = transects_from_routes(routes, "EPSG:32652")
+    mask = make_polygon_mask(list(parts.values()), "transect", 4000, nx=40)
+    ch, _ = simulate_polygon_capthist(np.random.default_rng(8), parts, "transect", mask, 0.02, 0.6, 900.0, 2)
+    lon, lat = Transformer.from_crs("EPSG:32652", "EPSG:4326", always_xy=True).transform(*ch.detection_xy.T)
+    det = pd.DataFrame({"animal": ch.animals[ch.animal], "date": [str(dates[o]) for o in ch.occasion],
+                        "longitude": lon, "latitude": lat})
+    det.to_csv(tmp_path / "det.csv", index=False)
+    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    store_census(open_store(db), "winter-2025", routes, pd.DataFrame(columns=["route_id", "species", "count"]))
+    runner = CliRunner()
+    res = runner.invoke(app, ["density", "--census", "winter-2025", "--captures", str(tmp_path / "det.csv"), "--crs",
+                              "EPSG:32652", "--buffer", "4000", "--nx", "40", "--db", db, "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["detector"] == "transect" and out["occasions"] == 3 and out["n"] == ch.n
+    direct = fit_scr(route_capthist(det.assign(x=ch.detection_xy[:, 0], y=ch.detection_xy[:, 1]), routes, "EPSG:32652"),
+                     mask)
+    assert out["negloglik"] == pytest.approx(-direct.loglik, rel=1e-9)
+    res = runner.invoke(app, ["density", "--census", "summer", "--captures", str(tmp_path / "det.csv"), "--crs",
+                              "EPSG:32652", "--db", db])
+    assert res.exit_code == 1 and "no census 'summer' in the store (have: winter-2025)" in res.output

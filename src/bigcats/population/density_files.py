@@ -89,3 +89,38 @@ def density_from_files(
                     results[name].setdefault("compare_failed", {})[key] = str(exc)
         results[name]["aic_table"] = aic_table(table).to_dict(orient="records")
     return results
+
+
+def density_from_routes(
+    engine, census: str, detections: str | Path, crs: str, detector: str = "transect", buffer: float = 100.0,
+    nx: int = 64, detectfn: str | int | None = None, likelihood: str = "full", distribution: str = "poisson",
+    mask: str | Path | None = None, tolerance: float = 0.01,
+) -> dict:
+    """SCR density from a winter census kept in the store, its routes as transect detectors (survey days as
+    occasions), and identified detections along them (CSV: animal, date, x, y in `crs`, or longitude, latitude)."""
+    import pandas as pd
+
+    from bigcats.population.polygon import census_routes_from_store, route_capthist
+
+    if not crs:
+        raise PopulationError("routes as transects need --crs (a projected CRS in metres, e.g. EPSG:32652)")
+    path = Path(detections)
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise PopulationError(f"{path}: cannot read the detections: {exc}") from None
+    if "animal" not in frame.columns and "individualID" in frame.columns:
+        frame = frame.rename(columns={"individualID": "animal"})
+    if not {"x", "y"} <= set(frame.columns) and {"longitude", "latitude"} <= set(frame.columns):
+        from pyproj import Transformer
+
+        x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(
+            pd.to_numeric(frame["longitude"], errors="coerce").to_numpy(), pd.to_numeric(frame["latitude"], errors="coerce").to_numpy())
+        frame = frame.assign(x=x, y=y)
+    ch = route_capthist(frame, census_routes_from_store(engine, census), crs, detector, tolerance, str(path))
+    m = read_mask(mask) if mask else make_polygon_mask(ch.geometry, ch.detector, buffer, nx=nx)
+    fit = fit_scr(ch, m, detectfn=detectfn, likelihood=likelihood, distribution=distribution)
+    out = fit.to_dict()
+    out["census"] = census
+    out["occasions"] = int(ch.noccasions)
+    return out

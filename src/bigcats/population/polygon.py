@@ -635,3 +635,32 @@ def route_capthist(detections: pd.DataFrame, routes, crs, detector: str = "trans
                          "x": detections["x"].to_numpy(), "y": detections["y"].to_numpy()})
     return make_polygon_capthist(caps, parts, detector, usage, len(dates), None, session, source, "routes", tolerance,
                                  np.arange(len(caps)) + 1, unit="row")
+
+
+def census_routes_from_store(engine, code: str):
+    """The routes and survey days of a census kept in the store (`census_survey.code`) as a census RouteSet."""
+    import geopandas as gpd
+    from sqlalchemy import select
+
+    from bigcats.census.errors import CensusError
+    from bigcats.census.routes import route_set
+    from bigcats.store.models_census import CensusRoute, CensusSurvey
+
+    with engine.connect() as conn:
+        sid = conn.execute(select(CensusSurvey.id).where(CensusSurvey.code == code)).scalar()
+        if sid is None:
+            have = conn.execute(select(CensusSurvey.code).order_by(CensusSurvey.code)).scalars().all()
+            raise PopulationError(f"no census {code!r} in the store (have: {', '.join(have) or 'none'})")
+        rows = conn.execute(select(CensusRoute.code, CensusRoute.unit, CensusRoute.country, CensusRoute.geometry,
+                                   CensusRoute.visits).where(CensusRoute.survey_id == sid)).all()
+    if not rows:
+        raise PopulationError(f"census {code!r} has no routes in the store")
+    gdf = gpd.GeoDataFrame({"route_id": [r.code for r in rows], "unit": [r.unit for r in rows],
+                            "country": [r.country or "" for r in rows]},
+                           geometry=[shapely.from_geojson(r.geometry) for r in rows], crs="EPSG:4326")
+    visits = pd.DataFrame([(r.code, v.get("date"), v.get("days_since_snow")) for r in rows for v in (r.visits or [])],
+                          columns=["route_id", "date", "days_since_snow"])
+    try:
+        return route_set(gdf, visits, source=f"census {code}")
+    except CensusError as exc:
+        raise PopulationError(str(exc)) from None
