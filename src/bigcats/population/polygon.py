@@ -107,12 +107,15 @@ def check_geometry(parts: dict[str, np.ndarray], detector: str, source: str = "d
             geom = shapely.LineString(xy)
         out.append(xy)
         shapes.append((pid, geom))
-    if area:
-        for i, (pa, ga) in enumerate(shapes):
-            for pb, gb in shapes[i + 1:]:
-                if ga.intersection(gb).area > 1e-9 * min(ga.area, gb.area):
-                    raise PopulationError(f"{where(pb)}: polygons {pa} and {pb} overlap; a detection could belong to "
-                                          "either — searched areas must not overlap (secr's verify refuses them too)")
+    if area and len(shapes) > 1:
+        # candidate pairs from a spatial index, so that thousands of searched cells stay quick to check
+        geoms = [g for _, g in shapes]
+        left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+        for i, j in sorted(zip(left.tolist(), right.tolist())):
+            if i < j and geoms[i].intersection(geoms[j]).area > 1e-9 * min(geoms[i].area, geoms[j].area):
+                pa, pb = shapes[i][0], shapes[j][0]
+                raise PopulationError(f"{where(pb)}: polygons {pa} and {pb} overlap; a detection could belong to "
+                                      "either — searched areas must not overlap (secr's verify refuses them too)")
     return out
 
 
