@@ -88,6 +88,25 @@ def truth(label: str, nrep: int, make, fit, true: dict, rows: list) -> None:
     print(f"  {label}: {time.perf_counter() - t:.1f} s")
 
 
+def polygon_truth(nrep: int, rows: list, which: str = "polygonX,transect") -> None:
+    """Truth checks of the polygon and transect detectors (population/polygon.py): four searched 150-m squares
+    (polygonX, exclusive) and three routes (transect, Poisson counts), HHN, simulated and fitted nrep times each."""
+    from bigcats.population.polygon import check_geometry, make_polygon_mask, simulate_polygon_capthist
+
+    r = np.random.default_rng(15)
+    squares = {f"P{i}": np.array([[x, y], [x, y + 150], [x + 150, y + 150], [x + 150, y]], float)
+               for i, (x, y) in enumerate([(0, 0), (250, 0), (0, 250), (250, 250)])}
+    routes = {"A": np.array([[0, 0], [400, 0]], float), "B": np.array([[0, 150], [200, 250], [400, 150]], float),
+              "C": np.array([[0, 400], [400, 400], [400, 200]], float)}
+    designs = {"polygonX": (squares, 120, 15, 3.0, 0.4, 30.0, 6), "transect": (routes, 160, 15, 4.0, 0.5, 40.0, 5)}
+    for det in which.split(","):
+        parts, buffer, spacing, d, lam0, sig, nocc = designs[det]
+        mask = make_polygon_mask(check_geometry(parts, det), det, buffer, spacing=spacing)
+        truth(f"{det} (HHN, {len(parts)} detectors)", nrep,
+              lambda i: simulate_polygon_capthist(r, parts, det, mask, d, lam0, sig, nocc)[0],
+              lambda c: fit_scr(c, mask), {"D": d, "lambda0": lam0, "sigma": sig}, rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer repeats and 20 truth replicates")
@@ -96,6 +115,11 @@ def main() -> None:
     parser.add_argument("--captdata-only", action="store_true", help="only the captdata fits")
     parser.add_argument("--truth-only", action="store_true", help="truth checks only, no fit times")
     parser.add_argument("--reps", type=int, default=None, help="truth replicates (default 200, 20 with --quick)")
+    parser.add_argument("--polygon-truth", type=int, metavar="N", default=0,
+                        help="only the truth checks of polygon and transect detectors, N replicates each")
+    parser.add_argument("--polygon-designs", default="polygonX,transect", help="which of them (comma-separated)")
+    parser.add_argument("--polygon-speed", action="store_true",
+                        help="only polygon/transect fit times (hornedlizardCH, three transects) beside secr")
     args = parser.parse_args()
     repeat = 2 if args.quick else 5
     with_secr = not args.no_secr and secr_available()
@@ -108,6 +132,26 @@ def main() -> None:
                       ref[2] if ref else None))
         print(f"  {label}: bigcats {wall:.3f} s (CPU {cpu:.3f})" + (f", secr {ref[0]:.3f} s (CPU {ref[1]:.3f})" if ref else ""))
 
+    if args.polygon_truth or args.polygon_speed:
+        rows: list = []
+        if args.polygon_speed:
+            from bigcats.population.polygon import check_geometry, make_polygon_mask, read_polygon_traps
+            from bigcats.population.secr_io import read_mask
+
+            data = Path(__file__).resolve().parents[1] / "tests" / "data"
+            hl = read_capthist(data / "secr-hornedlizard/hornedlizardcapt.txt",
+                               data / "secr-hornedlizard/hornedlizardtrap.txt", detector="polygonX")["1"]
+            hl_mask = read_mask(data / "secr-hornedlizard/hornedlizard_mask.txt")
+            case("hornedlizardCH polygonX full (HHN, 3,988-pt mask)", lambda: fit_scr(hl, hl_mask))
+            tr = read_capthist(data / "secr-transect/threetransectscapt.txt",
+                               data / "secr-transect/threetransectstrap.txt", detector="transect")["1"]
+            parts, _ = read_polygon_traps(data / "secr-transect/threetransectstrap.txt", "transect")
+            tr_mask = make_polygon_mask(check_geometry(parts, "transect"), "transect", 160, spacing=10)
+            case(f"three transects, transect full (HHN, {len(tr_mask):,}-pt mask)", lambda: fit_scr(tr, tr_mask))
+        if args.polygon_truth:
+            polygon_truth(args.polygon_truth, rows, args.polygon_designs)
+        report(speed, rows, with_secr)
+        return
     ch = read_capthist(REF / "capt.txt", REF / "trap.txt", detector="multi")["1"]
     mask = make_mask(ch.xy, 100)
     if args.truth_only:

@@ -69,10 +69,10 @@ def density(
     species: SpeciesOpt = None,
     country: CountryOpt = None,
     partner: PartnerOpt = None,
-    detector: Annotated[str | None, typer.Option("--detector", help="multi, proximity or count (files; default multi as secr's read.capthist; database: proximity).")] = None,
+    detector: Annotated[str | None, typer.Option("--detector", help="multi, proximity or count; polygon, polygonX, transect, transectX for searched areas and routes (polyID x y detector file, x y per detection) (files; default multi as secr's read.capthist; database: proximity).")] = None,
     buffer: Annotated[float | None, typer.Option("--buffer", help="Mask buffer around the detectors, metres (files: 100; database: 4 sigma-hat).")] = None,
     spacing: Annotated[float | None, typer.Option("--spacing", help="Mask spacing, metres (database; default buffer/8).")] = None,
-    detectfn: Annotated[str | None, typer.Option("--detectfn", help="HN, HHN or EX, or secr's codes 0, 14, 2 (files: HN; database: HHN).")] = None,
+    detectfn: Annotated[str | None, typer.Option("--detectfn", help="HN, HHN or EX, or secr's codes 0, 14, 2 (files: HN, polygons and transects HHN; database: HHN).")] = None,
     cl: Annotated[bool, typer.Option("--cl", help="Conditional likelihood; density derived as secr's derived().")] = False,
     binomial: Annotated[bool, typer.Option("--binomial", help="Binomial rather than Poisson n (full likelihood).")] = False,
     fmt: Annotated[str | None, typer.Option("--format", help="Capture file layout trapID or XY (default: detect).")] = None,
@@ -91,6 +91,7 @@ def density(
     sessions_period: Annotated[str | None, typer.Option("--sessions", help="Database: fit sessions together, split by deployment start ('Y' years, 'Q' quarters); shared detection, D per session unless --density says otherwise.")] = None,
     partial_days: Annotated[bool, typer.Option("--partial-days", help="Count days of partial camera effort as fractions (database; default: full days only).")] = False,
     joint: Annotated[bool, typer.Option("--joint", help="Also fit each country alone and compare the sum with the joint N (database).")] = False,
+    census: Annotated[str | None, typer.Option("--census", help="A winter census in the store: its routes as transect detectors, survey days as occasions; with --captures (CSV of identified detections: animal, date, x, y or longitude, latitude) and --crs.")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -104,7 +105,18 @@ def density(
     from bigcats.population.errors import PopulationError
 
     try:
-        if captures is None and traps is None:
+        if census is not None:
+            from bigcats.population.density_files import density_from_routes
+            from bigcats.store.db import open_store
+
+            if captures is None or traps is not None:
+                raise PopulationError("--census takes the identified detections along its routes as --captures (CSV), "
+                                      "and no --traps (the routes are the detectors)")
+            results = {"1": density_from_routes(open_store(db), census, captures, crs, detector or "transect",
+                                                100.0 if buffer is None else buffer, nx, detectfn,
+                                                "conditional" if cl else "full", "binomial" if binomial else "poisson",
+                                                mask)}
+        elif captures is None and traps is None:
             if usage_counts or compare or separate or fmt:
                 raise PopulationError("--usage-counts, --compare, --separate and --format apply to secr files (--captures, --traps)")
             results = {"1": _density_from_db(db, species, country, partner, buffer, spacing, detectfn or "HHN", cl,
@@ -115,7 +127,7 @@ def density(
         else:
             results = density_from_files(
                 captures, traps, detector=detector or "multi", buffer=100.0 if buffer is None else buffer, nx=nx,
-                detectfn=detectfn or "HN", likelihood="conditional" if cl else "full",
+                detectfn=detectfn, likelihood="conditional" if cl else "full",
                 distribution="binomial" if binomial else "poisson", fmt=fmt, covariate=covariate, mask=mask,
                 habitat=habitat, binary_usage=not usage_counts, density=density_model, mixture="h2" if mixture else None,
                 fastproximity=fastproximity, separate=separate, secr_script=secr_script, compare=compare)

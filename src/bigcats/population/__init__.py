@@ -30,6 +30,10 @@ _WHERE = {
     "seen_in_both": "bigcats.population.movement",
     "side_of": "bigcats.population.movement",
     "species_year_summary": "bigcats.population.movement",
+    "make_polygon_capthist": "bigcats.population.polygon",
+    "make_polygon_mask": "bigcats.population.polygon",
+    "read_polygon_capthist": "bigcats.population.polygon",
+    "simulate_polygon_capthist": "bigcats.population.polygon",
     "SCRFit": "bigcats.population.scr",
     "fit_scr": "bigcats.population.scr",
     "fit_sessions": "bigcats.population.scr",
@@ -52,6 +56,9 @@ if TYPE_CHECKING:
         expected_use_share, individual_movement, joint_vs_separate, project_lonlat, seen_in_both, side_of,
         species_year_summary,
     )
+    from bigcats.population.polygon import (
+        make_polygon_capthist, make_polygon_mask, read_polygon_capthist, simulate_polygon_capthist,
+    )
     from bigcats.population.scr import SCRFit, fit_scr, fit_sessions, region_n
     from bigcats.population.secr_io import read_capthist, read_captures, read_traps, write_capthist, write_traps
     from bigcats.population.simulate import grid_traps, simulate_capthist
@@ -59,8 +66,10 @@ if TYPE_CHECKING:
 __all__ = [
     "CaptureHistory", "Mask", "PopulationError", "SCRFit", "check_mask", "country_share", "expected_use_share",
     "fit_scr", "fit_sessions", "grid_traps", "href", "individual_movement", "joint_vs_separate",
-    "kernel_home_range", "lscv_bandwidth", "make_capthist", "make_mask", "mcp", "points_in", "project_lonlat",
-    "read_capthist", "read_captures", "read_traps", "region_n", "seen_in_both", "side_of", "simulate_capthist",
+    "kernel_home_range", "lscv_bandwidth", "make_capthist", "make_mask", "make_polygon_capthist",
+    "make_polygon_mask", "mcp", "points_in", "project_lonlat",
+    "read_capthist", "read_captures", "read_polygon_capthist", "read_traps", "region_n", "seen_in_both", "side_of",
+    "simulate_capthist", "simulate_polygon_capthist",
     "species_year_summary", "write_capthist", "write_traps",
 ]
 

@@ -30,6 +30,10 @@ class CaptureHistory:
     detector: str = "proximity"
     covariates: pd.DataFrame = field(default_factory=pd.DataFrame)
     session: str = "1"
+    # Polygon and transect detectors (population/polygon.py): vertices per detector, and the x, y of each record
+    # (one record per detection); None for point detectors.
+    geometry: list[np.ndarray] | None = None
+    detection_xy: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -60,7 +64,12 @@ class CaptureHistory:
 
     def summary(self) -> dict:
         """Counts secr's summary(capthist) prints: animals, detections, moves and detectors used."""
-        per_animal_traps = pd.DataFrame({"a": self.animal, "t": self.trap}).drop_duplicates().groupby("a").size()
+        if self.detection_xy is not None:
+            # search-encounter data: a spatial recapture is a detection at another place, in the same area or not
+            places = pd.DataFrame({"a": self.animal, "x": self.detection_xy[:, 0], "y": self.detection_xy[:, 1]})
+            per_animal_traps = places.drop_duplicates().groupby("a").size()
+        else:
+            per_animal_traps = pd.DataFrame({"a": self.animal, "t": self.trap}).drop_duplicates().groupby("a").size()
         return {
             "session": self.session, "detector": self.detector, "animals": self.n,
             "detections": int(self.count.sum()), "occasions": self.noccasions, "detectors": int(len(self.traps)),
@@ -81,7 +90,9 @@ class CaptureHistory:
         cov = self.covariates.iloc[seen].reset_index(drop=True) if len(self.covariates) else self.covariates
         return CaptureHistory(self.traps.loc[keep].reset_index(drop=True), self.usage[keep], remap[self.animal[rec]],
                               self.occasion[rec], new_index[self.trap[rec]], self.count[rec], self.animals[seen],
-                              self.detector, cov, self.session)
+                              self.detector, cov, self.session,
+                              None if self.geometry is None else [g for g, k in zip(self.geometry, keep) if k],
+                              None if self.detection_xy is None else self.detection_xy[rec])
 
 
 def _pick(frame: pd.DataFrame, names: tuple[str, ...], what: str, source: str) -> pd.Series:

@@ -1,7 +1,7 @@
 """SCR density from secr's text files, with secr's defaults: the library verb behind `bigcats density --captures`.
 
 secr's own files get secr's defaults: read.capthist's detector 'multi', a trapbuffer mask of buffer 100 m and
-64 cells across unless a mask file is given, HN detection, the full likelihood, and every session fitted together
+64 cells across unless a mask file is given, HN detection (HHN for polygon and transect detectors), the full likelihood, and every session fitted together
 (secr.fit on a multi-session capthist shares the detection parameters; D~1 unless a density model says otherwise).
 """
 
@@ -13,6 +13,7 @@ import numpy as np
 
 from bigcats.population.errors import PopulationError
 from bigcats.population.mask import Mask, check_mask, clip_mask, make_mask, read_habitat
+from bigcats.population.polygon import make_polygon_mask
 from bigcats.population.scr import SCRFit, aic_table, fit_scr, region_n
 from bigcats.population.secr_io import read_capthist, read_mask, write_secr_script
 
@@ -23,7 +24,9 @@ def _masks(sessions: dict, buffer: float, nx: int, mask_path: Path | None, habit
         given = read_mask(mask_path)
         masks = {s: given for s in sessions}
     else:
-        masks = {s: make_mask(ch.xy, buffer, nx=nx) for s, ch in sessions.items()}
+        # polygons and transects: within the buffer of the searched areas and routes, not of points
+        masks = {s: make_mask(ch.xy, buffer, nx=nx) if ch.geometry is None else
+                 make_polygon_mask(ch.geometry, ch.detector, buffer, nx=nx) for s, ch in sessions.items()}
     if habitat is not None:
         masks = {s: clip_mask(m, habitat) for s, m in masks.items()}
     for s, ch in sessions.items():
@@ -33,7 +36,7 @@ def _masks(sessions: dict, buffer: float, nx: int, mask_path: Path | None, habit
 
 def density_from_files(
     captures: str | Path, traps: str | Path, detector: str = "multi", buffer: float = 100.0, nx: int = 64,
-    detectfn: str | int = "HN", likelihood: str = "full", distribution: str = "poisson", fmt: str | None = None,
+    detectfn: str | int | None = None, likelihood: str = "full", distribution: str = "poisson", fmt: str | None = None,
     covariate: str | None = None, mask: str | Path | None = None, habitat: str | Path | None = None,
     binary_usage: bool = True, density: str = "~1", mixture: str | None = None, fastproximity: bool = True,
     separate: bool = False, secr_script: str | Path | None = None, compare: bool = False,
@@ -86,3 +89,38 @@ def density_from_files(
                     results[name].setdefault("compare_failed", {})[key] = str(exc)
         results[name]["aic_table"] = aic_table(table).to_dict(orient="records")
     return results
+
+
+def density_from_routes(
+    engine, census: str, detections: str | Path, crs: str, detector: str = "transect", buffer: float = 100.0,
+    nx: int = 64, detectfn: str | int | None = None, likelihood: str = "full", distribution: str = "poisson",
+    mask: str | Path | None = None, tolerance: float = 0.01,
+) -> dict:
+    """SCR density from a winter census kept in the store, its routes as transect detectors (survey days as
+    occasions), and identified detections along them (CSV: animal, date, x, y in `crs`, or longitude, latitude)."""
+    import pandas as pd
+
+    from bigcats.population.polygon import census_routes_from_store, route_capthist
+
+    if not crs:
+        raise PopulationError("routes as transects need --crs (a projected CRS in metres, e.g. EPSG:32652)")
+    path = Path(detections)
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise PopulationError(f"{path}: cannot read the detections: {exc}") from None
+    if "animal" not in frame.columns and "individualID" in frame.columns:
+        frame = frame.rename(columns={"individualID": "animal"})
+    if not {"x", "y"} <= set(frame.columns) and {"longitude", "latitude"} <= set(frame.columns):
+        from pyproj import Transformer
+
+        x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(
+            pd.to_numeric(frame["longitude"], errors="coerce").to_numpy(), pd.to_numeric(frame["latitude"], errors="coerce").to_numpy())
+        frame = frame.assign(x=x, y=y)
+    ch = route_capthist(frame, census_routes_from_store(engine, census), crs, detector, tolerance, str(path))
+    m = read_mask(mask) if mask else make_polygon_mask(ch.geometry, ch.detector, buffer, nx=nx)
+    fit = fit_scr(ch, m, detectfn=detectfn, likelihood=likelihood, distribution=distribution)
+    out = fit.to_dict()
+    out["census"] = census
+    out["occasions"] = int(ch.noccasions)
+    return out

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, sparse, special, stats
 
+from bigcats.population import polygon
 from bigcats.population.capthist import CaptureHistory
 from bigcats.population.errors import PopulationError, listed
 from bigcats.population.mask import Mask, check_mask
@@ -54,6 +55,7 @@ class _Prepared:
     entries: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None  # proximity with fractional usage
     count_hazard: bool = False  # count data: secr's Poisson mean is the hazard -log(1 - g) (HN, EX)
     yt: sparse.csr_matrix | None = None  # y transposed (detectors x animals), for the adjoint gradient
+    poly: object | None = None  # polygon/transect detectors: polygon.PolygonData
 
 
 @contextmanager
@@ -108,6 +110,13 @@ def logmultinom(keys: np.ndarray, groups: np.ndarray) -> float:
 
 def _prepare(ch: CaptureHistory, mask: Mask, detectfn: str, groups: np.ndarray, group_names: list[str],
              fastproximity: bool, warnings: list[str] | None = None) -> _Prepared:
+    if polygon.is_polygon_detector(ch.detector):
+        y = ch.counts_by_trap()
+        return _Prepared(ch, mask, detectfn, np.zeros((0, 0)), np.asarray(ch.usage, float), ch.usage.sum(1), ch.caught(),
+                         # secr adds no multinomial constant for polygon and transect data (logmult <- 0 in its
+                         # prepareSessionData: with a location per detection no two histories are the same)
+                         y, sparse.csr_matrix(y), np.zeros(ch.n), groups, group_names, 0.0, True, None,
+                         poly=polygon.prepare(ch, mask))
     diff = ch.xy[:, None, :] - mask.xy[None, :, :]
     d2 = np.einsum("kmc,kmc->km", diff, diff)  # detectors x mask points
     d = np.sqrt(d2) if detectfn == "EX" else d2
@@ -170,6 +179,9 @@ def _logp_pdot(prep: _Prepared, p0: float, sigma: float, rows: np.ndarray, deriv
     the two derivatives: d lg / d link(p0) is a constant c0 and d lg / d log sigma is d/sigma (EX) or d²/sigma².
     Arrays are detectors x mask points, so the rows a detection picks are contiguous.
     """
+    if prep.poly is not None:
+        # explicit derivative arrays, which _adjoint wraps as a back()
+        return polygon.logp_pdot(prep.poly, p0, sigma, rows, deriv)
     inv = 1.0 / sigma if prep.detectfn == "EX" else 1.0 / (sigma * sigma)
     d = prep.d
     lg = np.multiply(d, -inv if prep.detectfn == "EX" else -0.5 * inv)
@@ -651,6 +663,8 @@ class SCRFit:
 
 def _rpsv(ch: CaptureHistory) -> float:
     """Root pooled spatial variance of detection locations, secr's starting value for sigma."""
+    if ch.detection_xy is not None:
+        return polygon.rpsv(ch)
     xy = ch.xy[ch.trap]
     frame = pd.DataFrame({"a": ch.animal, "x": xy[:, 0], "y": xy[:, 1]})
     g = frame.groupby("a")
@@ -825,7 +839,7 @@ def _pdot_and_gradient(ses: _Session, model: _Model, beta: np.ndarray) -> tuple[
 
 
 def fit_scr(
-    ch: CaptureHistory | dict[str, CaptureHistory], mask: Mask | dict[str, Mask], detectfn: str | int = "HN",
+    ch: CaptureHistory | dict[str, CaptureHistory], mask: Mask | dict[str, Mask], detectfn: str | int | None = None,
     likelihood: str = "full", distribution: str = "poisson", covariate: str | None = None,
     vary: tuple[str, ...] = ("g0", "sigma"), fastproximity: bool = True, min_animals: int = 2,
     min_spatial_recaptures: int = 1, start: dict | None = None, density: str = "~1", mixture: str | None = None,
@@ -838,8 +852,12 @@ def fit_scr(
     (sex; conditional likelihood) or mixture 'h2' (two latent classes), with the parameters in `vary` differing by
     class; fastproximity as secr's details (proximity and count data collapsed over occasions, usage as the
     binomial size or Poisson effort); with False, proximity is Bernoulli per occasion with Pr 1 - (1 - g)^usage.
+    detectfn defaults to HN, and to HHN for polygon and transect detectors (population/polygon.py), as in secr.
     """
-    detectfn = detectfn_name(detectfn)
+    first = next(iter(ch.values())) if isinstance(ch, dict) and ch else ch
+    if isinstance(first, CaptureHistory) and polygon.is_polygon_detector(first.detector):
+        detectfn = polygon.detectfn_for(detectfn)
+    detectfn = detectfn_name("HN" if detectfn is None else detectfn)
     if likelihood not in ("full", "conditional"):
         raise PopulationError(f"likelihood must be 'full' or 'conditional', got {likelihood!r}")
     if distribution not in ("poisson", "binomial"):
@@ -1140,7 +1158,9 @@ def _edge_warnings(fit: SCRFit) -> None:
     from scipy.spatial import cKDTree
 
     for ses in fit.sessions:
-        dist, _ = cKDTree(ses.prep.ch.xy).query(ses.prep.mask.xy)
+        ch_ = ses.prep.ch
+        dist = cKDTree(ch_.xy).query(ses.prep.mask.xy)[0] if ch_.geometry is None else \
+            polygon.distance_to_detectors(ch_, ses.prep.mask.xy)
         if dist.max() < 3 * sig:
             fit.warnings.append(f"the mask reaches only {dist.max():.0f} m beyond the detectors"
                                 f"{' in session ' + ses.name if len(fit.sessions) > 1 else ''}, less than 3 sigma "

@@ -210,6 +210,13 @@ def read_capthist(captures: str | Path, traps: str | Path, detector: str = "mult
                   noccasions: int | None = None, binary_usage: bool = True,
                   covariate_names: list[str] | None = None) -> dict[str, CaptureHistory]:
     """secr's read.capthist: one CaptureHistory per session, from a capture file and a detector file."""
+    from bigcats.population import polygon
+
+    if polygon.is_polygon_detector(detector):
+        if fmt not in (None, "XY"):
+            raise PopulationError(f"{captures}: {detector} detections are read with fmt XY (x y per detection), as secr "
+                                  f"requires, not fmt {fmt}")
+        return polygon.read_polygon_capthist(captures, traps, detector, noccasions, covariate_names)
     layout, usage = read_traps(traps, binary_usage)
     caps = read_captures(captures, layout, fmt, covariate_names)
     covcols = [c for c in caps.columns if c not in ("session", "animal", "occasion", "trapID")]
@@ -290,8 +297,28 @@ def write_secr_script(path: str | Path, fit) -> list[Path]:
                     + "\n".join(lines) + "\n", encoding="utf-8")
     written.append(capt)
     trapfiles, maskfiles = [], []
+    poly = sessions[0].prep.ch.geometry is not None
+    if poly:
+        # polygon/transect detectors: secr's polyID x y file and one x y per detection (fmt XY); secr reads no usage
+        # for them, so only unit usage can be written
+        from bigcats.population.polygon import write_polygon_files
+
+        if any(not np.all(s.prep.ch.usage == 1) for s in sessions) or covnames:
+            raise PopulationError("--secr-script: secr reads no usage or covariates for polygon/transect detectors from "
+                                  "files; this fit has some — refit in R from objects instead")
+        chs = {ses.name: ses.prep.ch for ses in sessions}
+        capt.unlink()
+        written.remove(capt)
+        trap_path, capt = write_polygon_files(stem.parent / f"{stem.name}_", chs)
+        written += [capt, trap_path]
+        trapfiles = [trap_path] * len(sessions)
     for j, ses in enumerate(sessions):
         h = ses.prep.ch
+        if poly:
+            mf = stem.parent / f"{stem.name}_mask{'_' + str(j + 1) if multi else ''}.txt"
+            write_mask(mf, ses.prep.mask)
+            maskfiles.append(mf)
+            continue
         tf = stem.parent / f"{stem.name}_traps{'_' + str(j + 1) if multi else ''}.txt"
         frame = h.traps.assign(trapID=h.traps["trapID"].map(_token))
         write_traps(tf, frame, h.usage)
@@ -299,7 +326,7 @@ def write_secr_script(path: str | Path, fit) -> list[Path]:
         mf = stem.parent / f"{stem.name}_mask{'_' + str(j + 1) if multi else ''}.txt"
         write_mask(mf, ses.prep.mask)
         maskfiles.append(mf)
-    written += trapfiles + maskfiles
+    written += ([] if poly else trapfiles) + maskfiles
     model = fit._model
     p0 = model.p0_name
     by = "h2" if model.mixture else None
@@ -325,8 +352,8 @@ def write_secr_script(path: str | Path, fit) -> list[Path]:
 # Run from this folder: Rscript {path.name}
 # bigcats: -LL {-fit.loglik:.6f}, AIC {fit.aic:.4f}, npar {fit.npar}
 library(secr)
-ch <- read.capthist({q(capt)}, {tvec}, detector = "{fit.detector}", fmt = "trapID",
-                    binary.usage = FALSE{', covnames = c(' + ', '.join(repr(c).replace("'", '"') for c in covnames) + ')' if covnames else ''},
+ch <- read.capthist({q(capt)}, {tvec}, detector = "{fit.detector}", fmt = "{'XY' if poly else 'trapID'}",
+                    binary.usage = {'TRUE' if poly else 'FALSE'}{', covnames = c(' + ', '.join(repr(c).replace("'", '"') for c in covnames) + ')' if covnames else ''},
                     noccasions = {"c(" + ", ".join(str(s.prep.ch.noccasions) for s in sessions) + ")" if multi else sessions[0].prep.ch.noccasions})
 mask <- {masks}{multimask}
 fit <- secr.fit(ch, mask = mask, detectfn = "{r_fn}", CL = {"FALSE" if model.full else "TRUE"},
