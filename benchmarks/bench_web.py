@@ -198,6 +198,9 @@ def main() -> None:
     from webload import run, sequential
 
     think = tuple(float(x) for x in args.think.split(","))
+    from bigcats.store.db import open_store
+
+    open_store(url).dispose()  # schema upgraded here, not by two workers racing at start-up
     proc, base = start_server(url, args.workers, args.server_args)
     try:
         # Warm-up: every route and filter once per visibility, twice (both workers), so the run measures the

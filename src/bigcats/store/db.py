@@ -26,14 +26,18 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-def make_engine(db: str | None = None) -> Engine:
-    """Create an engine for a URL or SQLite path (default: $BIGCATS_DB, else ./bigcats.db)."""
+def make_engine(db: str | None = None, pre_ping: bool = True) -> Engine:
+    """Create an engine for a URL or SQLite path (default: $BIGCATS_DB, else ./bigcats.db).
+
+    pre_ping=False leaves out the test query before each use of a pooled PostgreSQL connection, for callers that
+    handle a dropped connection themselves (the web application's first query of each request does).
+    """
     url = resolve_db_url(db)
     if url.startswith("sqlite"):
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=pre_ping)
     return engine
 
 
@@ -63,9 +67,9 @@ def upgrade(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
-def open_store(db: str | None = None) -> Engine:
+def open_store(db: str | None = None, pre_ping: bool = True) -> Engine:
     """An engine whose database is at the newest schema (upgraded through the migrations if behind)."""
-    engine = make_engine(db)
+    engine = make_engine(db, pre_ping)
     if current_revision(engine) != head_revision():
         upgrade(engine)
     return engine

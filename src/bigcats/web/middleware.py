@@ -76,3 +76,56 @@ async def _reply(send: Send, status: int, body: bytes) -> None:
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+class LeanMiddleware:
+    """Serves cached answers of the lean read routes and pages before FastAPI's routing and dependencies.
+
+    One worker-thread hop, one query (the session's user and the versions: `web.context`), a dictionary look-up
+    and the same access-log line as the route; on a miss the request goes on to the route, with the context
+    already read. What may be served this way, and under which key, is decided in `web.respcache`.
+    """
+
+    def __init__(self, app: ASGIApp, state_of) -> None:
+        self.app = app
+        self.state_of = state_of
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        from bigcats.web.respcache import LEAN_PAGES, LEAN_ROUTES
+
+        path = scope.get("path", "")
+        if (scope["type"] != "http" or scope["method"] != "GET"
+                or (path not in LEAN_ROUTES and path not in LEAN_PAGES)):
+            await self.app(scope, receive, send)
+            return
+        import anyio
+
+        hit = await anyio.to_thread.run_sync(self._lookup, scope)
+        if hit is None:
+            await self.app(scope, receive, send)
+            return
+        body, headers = hit
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+    def _lookup(self, scope: Scope) -> tuple[bytes, list] | None:
+        from starlette.requests import Request
+
+        from bigcats.web.deps import get_lang
+        from bigcats.web.respcache import LEAN_PAGES, lean_answer
+        from bigcats.web.security import SESSION_COOKIE
+
+        request = Request(scope)
+        if scope["path"] in LEAN_PAGES and "lang" in request.query_params:
+            return None  # the route remembers a chosen language in a cookie
+        state = self.state_of()
+        token_hash = state.signer.session_hash(request.cookies.get(SESSION_COOKIE))
+        csrf = scope.get("state", {}).get("csrf", "")
+        with state.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")  # one statement: no BEGIN, no ROLLBACK
+            found, ctx = lean_answer(state, conn, scope["path"], scope.get("query_string", b""), token_hash,
+                                     lambda: get_lang(request), csrf)
+        if found is None:
+            scope.setdefault("state", {})["bigcats_context"] = ctx  # the route reads it instead of asking again
+        return found
