@@ -18,6 +18,7 @@ from bigcats.web.security import Signer, secret_key
 from bigcats.web.uploads import MAX_UPLOAD_BYTES
 
 STATIC = Path(__file__).with_name("static")
+DB_POOL = 16  # PostgreSQL connections kept open per server process
 
 
 def create_app(db_url: str | None = None, max_upload_bytes: int = MAX_UPLOAD_BYTES,
@@ -41,7 +42,9 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = MAX_UPLOAD_BYT
     from bigcats.exchange.sync.api import router as sync_router
     from bigcats.web.api import router as api_router
 
-    engine = open_store(db_url, pre_ping=False)  # each request's first query stands in for the ping (web.context)
+    # Each request's first query stands in for the ping (web.context); connections stay open for the threads that
+    # use them at once (LeanMiddleware's look-ups and FastAPI's routes).
+    engine = open_store(db_url, pre_ping=False, pool_size=DB_POOL)
     with engine.connect() as conn:
         signer = Signer(secret_key(conn))
     app = FastAPI(title="bigcats", summary="Shared monitoring of Amur tigers, Amur leopards and snow leopards",

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from http.cookies import SimpleCookie
-
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bigcats.web.security import CSRF_COOKIE, Signer
@@ -37,8 +36,7 @@ class GuardMiddleware:
             await _reply(send, 413, b"request body too large")
             return
         signer: Signer = self.signer_of()
-        cookie = SimpleCookie(headers.get(b"cookie", b"").decode("latin-1"))
-        current = cookie[CSRF_COOKIE].value if CSRF_COOKIE in cookie else None
+        current = cookie_parser(headers.get(b"cookie", b"").decode("latin-1")).get(CSRF_COOKIE)  # as Request.cookies
         fresh = None if signer.csrf_valid(current) else signer.new_csrf()
         scope.setdefault("state", {})["csrf"] = fresh or current
         seen = 0
@@ -86,9 +84,13 @@ class LeanMiddleware:
     already read. What may be served this way, and under which key, is decided in `web.respcache`.
     """
 
-    def __init__(self, app: ASGIApp, state_of) -> None:
+    def __init__(self, app: ASGIApp, state_of, threads: int = 8) -> None:
         self.app = app
         self.state_of = state_of
+        # At most this many look-ups at once (each holds a pooled connection for one or two queries): more
+        # threads on two cores only queue inside the database, and would need connections beyond the pool.
+        self.threads = threads
+        self._limiter = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         from bigcats.web.respcache import LEAN_PAGES, LEAN_ROUTES
@@ -100,7 +102,9 @@ class LeanMiddleware:
             return
         import anyio
 
-        hit = await anyio.to_thread.run_sync(self._lookup, scope)
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self.threads)
+        hit = await anyio.to_thread.run_sync(self._lookup, scope, limiter=self._limiter)
         if hit is None:
             await self.app(scope, receive, send)
             return
