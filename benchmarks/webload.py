@@ -54,7 +54,7 @@ class Conn:
         raise AssertionError("unreachable")
 
     async def _exchange(self, method: str, path: str, body: bytes, headers: dict) -> tuple[int, dict, bytes]:
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}", "Accept-Encoding: identity"]
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}", "Accept-Encoding: gzip, deflate"]  # as browsers
         if self.cookies:
             lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
         for k, v in headers.items():

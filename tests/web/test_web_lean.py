@@ -231,3 +231,40 @@ def test_lean_answers_equal_the_routes(world, lean_hits):
             assert second.headers["x-frame-options"] == "DENY"  # the guard's headers on fast answers too
             json.loads(second.content)
     assert len(lean_hits) == 18
+
+
+def test_revalidation_and_compression_keep_the_rules(world, lean_hits):
+    """A browser's copy is confirmed (304) only while it is still what the caller may see; each 304 of exact
+    locations is logged like a full answer; the gzipped body is the answer."""
+    from bigcats.web.respcache import GZIP_MIN
+
+    db_url, _ = world
+    client = sign_in(client_for(db_url), "viewer_b")
+    path = "/api/stations.geojson"
+    first = client.get(path)
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"] == "private, no-cache"
+    raw = client.get(path, headers={"Accept-Encoding": "gzip"})  # httpx unzips: the same answer
+    assert raw.json() == first.json() and raw.headers["etag"] == etag
+    assert len(first.content) < GZIP_MIN or raw.headers["content-encoding"] == "gzip"
+    engine = open_store(db_url)
+
+    def lines() -> int:
+        with engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(AccessLog)
+                                .where(AccessLog.username == "viewer_b")).scalar_one()
+
+    n0 = lines()
+    again = client.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and lines() == n0 + 1
+    public = client_for(db_url)
+    public.get(path)
+    assert public.get(path, headers={"If-None-Match": etag}).status_code == 200  # another view: another tag
+    with engine.begin() as conn:  # the agreement ends: the browser's copy is no longer confirmed
+        c = conn.execute(select(Partner.id).where(Partner.code == "C")).scalar_one()
+        conn.execute(update(SharingAgreement).where(SharingAgreement.owner_partner_id == c)
+                     .values(valid_until=utcnow() - timedelta(minutes=1)))
+    after = client.get(path, headers={"If-None-Match": etag})
+    assert after.status_code == 200 and "C-01" not in after.text
+    engine.dispose()
+    assert lean_hits

@@ -108,12 +108,13 @@ class LeanMiddleware:
         if hit is None:
             await self.app(scope, receive, send)
             return
-        body, headers = hit
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+        status, headers, body = hit
+        if status != 304:
+            headers = [*headers, (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    def _lookup(self, scope: Scope) -> tuple[bytes, list] | None:
+    def _lookup(self, scope: Scope) -> tuple[int, list, bytes] | None:
         from starlette.requests import Request
 
         from bigcats.web.deps import get_lang
@@ -129,7 +130,17 @@ class LeanMiddleware:
         with state.engine.connect() as conn:
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")  # one statement: no BEGIN, no ROLLBACK
             found, ctx = lean_answer(state, conn, scope["path"], scope.get("query_string", b""), token_hash,
-                                     lambda: get_lang(request), csrf)
+                                     lambda: get_lang(request), csrf, _header(scope, b"if-none-match"),
+                                     b"gzip" in (_header(scope, b"accept-encoding") or b""))
         if found is None:
             scope.setdefault("state", {})["bigcats_context"] = ctx  # the route reads it instead of asking again
         return found
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    """A request header's value (the last one if repeated), or None."""
+    found = None
+    for k, v in scope["headers"]:
+        if k == name:
+            found = v
+    return found

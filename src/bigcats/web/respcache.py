@@ -125,11 +125,11 @@ def answer(request, conn, scope: Scope, state, lang: str, make: Callable[[], tup
         raise ValueError("answer() needs the request's own scope")
     key = answer_key(ctx, request.url.path, query_key(request.scope.get("query_string", b"")), lang)
 
-    def build() -> tuple[Any, Any]:
+    def build() -> tuple[Any, Any, Any]:
         payload, frame = make()
-        return payload, (exact_rows(frame) if frame is not None else None)
+        return payload, (exact_rows(frame) if frame is not None else None), _wire(payload)
 
-    payload, exact = state.answers.get_or_make(key, build)
+    payload, exact, _ = state.answers.get_or_make(key, build)
     if exact is not None:
         log_event(conn, scope.caller, action, request.url.path, *exact)
     return payload
@@ -155,11 +155,12 @@ def page(request, state, lang: str, render: Callable[[str], Any]):
 
 
 def lean_answer(state, conn, path: str, query_string: bytes, token_hash: str | None, lang_of: Callable[[], str],
-                csrf: str) -> tuple[tuple[bytes, list] | None, Context]:
-    """((body, raw headers) of a cached answer of a lean route or page, or None on a miss; the context read).
+                csrf: str, if_none_match: bytes | None = None, gzip_ok: bool = False
+                ) -> tuple[tuple[int, list, bytes] | None, Context]:
+    """((status, raw headers, body) of a cached answer of a lean route or page, or None on a miss; the context).
 
     Runs in a worker thread with its own connection: the same context and key as the route would use, and the
-    route's access-log line for exact locations.
+    route's access-log line for exact locations (also when the browser's copy is still current: 304).
     """
     from bigcats.web.audit import log_event
 
@@ -168,14 +169,41 @@ def lean_answer(state, conn, path: str, query_string: bytes, token_hash: str | N
         html = state.answers.peek(page_key(ctx, path, query_string.decode("latin-1"), lang_of()))
         if html is None:
             return None, ctx
-        return (html.replace(CSRF_PLACEHOLDER.encode(), csrf.encode()),
-                [(b"content-type", b"text/html; charset=utf-8")]), ctx
+        return (200, [(b"content-type", b"text/html; charset=utf-8")],
+                html.replace(CSRF_PLACEHOLDER.encode(), csrf.encode())), ctx
     lang = lang_of() if LEAN_ROUTES[path] else ""
     cached = state.answers.peek(answer_key(ctx, path, query_key(query_string), lang))
-    body = getattr(cached[0], "body", None) if cached is not None else None
-    if not isinstance(body, bytes):
+    if cached is None or cached[2] is None:
         return None, ctx
-    if cached[1] is not None:
-        log_event(conn, ctx.caller, "view", path, *cached[1])
-    ctype = dict(cached[0].raw_headers).get(b"content-type", b"application/json")
-    return (body, [(b"content-type", ctype)]), ctx
+    payload, exact, (etag, gz) = cached
+    if exact is not None:
+        log_event(conn, ctx.caller, "view", path, *exact)
+    headers = [(b"etag", etag), (b"cache-control", b"private, no-cache"), (b"vary", b"Accept-Encoding, Cookie")]
+    if if_none_match is not None and etag in [t.strip() for t in if_none_match.split(b",")]:
+        return (304, headers, b""), ctx
+    headers.append((b"content-type", dict(payload.raw_headers).get(b"content-type", b"application/json")))
+    if gzip_ok and gz is not None:
+        return (200, [*headers, (b"content-encoding", b"gzip")], gz), ctx
+    return (200, headers, payload.body), ctx
+
+
+GZIP_MIN = 1024  # smaller answers are sent as they are
+
+
+def _wire(payload: Any) -> tuple[bytes, bytes | None] | None:
+    """(ETag, gzipped body or None) of a response made once per cached answer; None for what is not a response.
+
+    The ETag is also set on the route's own response, so a browser can revalidate either way; `no-cache` makes
+    it ask every time, so an ended agreement or a signed-out session takes effect at the next request.
+    """
+    import gzip
+    import hashlib
+
+    body = getattr(payload, "body", None)
+    if not isinstance(body, bytes):
+        return None
+    etag = b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"'
+    payload.headers["etag"] = etag.decode()
+    payload.headers["cache-control"] = "private, no-cache"
+    payload.headers["vary"] = "Accept-Encoding, Cookie"
+    return etag, (gzip.compress(body, 6, mtime=0) if len(body) >= GZIP_MIN else None)
