@@ -121,8 +121,10 @@ def _pages(rng: random.Random) -> list[tuple[str, str]]:
     sp = quote(rng.choice(SPECIES))
     choice = rng.random()
     if choice < 0.4:
-        return [("map page", "/map"), ("stations.geojson", "/api/stations.geojson"),
-                ("map detections", f"/api/map/detections.geojson?species={sp}")]
+        # What map.js asks for (the country outlines are a static file the browser keeps).
+        return [("map page", "/map"), ("map layers", "/api/layers"), ("stations.geojson", "/api/stations.geojson"),
+                ("map detections", f"/api/map/detections.geojson?species={sp}"),
+                ("home ranges", f"/api/homeranges.geojson?species={sp}")]
     if choice < 0.7:
         return [("catalogue page", "/catalogue"), ("individuals api", f"/api/individuals?species={sp}")]
     return [("dashboard page", "/"), ("dashboard api", f"/api/dashboard?species={sp}&side=RUS")]

@@ -268,3 +268,54 @@ def test_revalidation_and_compression_keep_the_rules(world, lean_hits):
     assert after.status_code == 200 and "C-01" not in after.text
     engine.dispose()
     assert lean_hits
+
+
+def test_layers_simplified_per_zoom_on_real_outlines(sqlite_world, tmp_path, lean_hits):
+    """Natural Earth's real country outlines published as a habitat layer: per zoom, fewer points, every feature
+    kept and valid, no point further than the zoom's half pixel from the outline; republishing is seen at once."""
+    import geopandas as gpd
+    import shapely
+
+    from bigcats.geo.publish import publish_geopackage
+    from bigcats.web.api.data import COUNTRIES
+
+    db_url, _ = sqlite_world
+    outlines = gpd.read_file(COUNTRIES)[["geometry"]].assign(name=lambda g: [f"c{i}" for i in range(len(g))])
+    gpkg = tmp_path / "layers.gpkg"
+    outlines.to_file(gpkg, layer="habitat", driver="GPKG")
+    engine = open_store(db_url)
+    with engine.connect() as conn:
+        assert publish_geopackage(conn, gpkg)[0]["features"] == len(outlines)
+    client = client_for(db_url)
+    full = client.get("/api/layers.geojson?kind=habitat").json()
+
+    def points(collection) -> int:
+        return sum(shapely.get_num_coordinates(shapely.geometry.shape(f["geometry"]))
+                   for f in collection["features"])
+
+    for zoom in (3, 6):
+        coarse = client.get(f"/api/layers.geojson?kind=habitat&zoom={zoom}").json()
+        assert client.get(f"/api/layers.geojson?kind=habitat&zoom={zoom}").json() == coarse
+        assert len(coarse["features"]) == len(full["features"]) and points(coarse) < points(full)
+        tolerance = 360 / (256 * 2 ** zoom) / 2
+        for a, b in zip(full["features"], coarse["features"]):
+            ga, gb = shapely.geometry.shape(a["geometry"]), shapely.geometry.shape(b["geometry"])
+            # Nothing drawn where there was nothing (parts under a pixel may go: islands at a small zoom).
+            corners = shapely.points(shapely.get_coordinates(gb))
+            assert gb.is_valid and shapely.distance(corners, ga.boundary).max() <= tolerance * 1.01
+            assert gb.area == pytest.approx(ga.area, rel=0.05, abs=tolerance ** 2 * 50)
+    assert points(client.get("/api/layers.geojson?kind=habitat&zoom=3").json()) < \
+        points(client.get("/api/layers.geojson?kind=habitat&zoom=6").json())
+    assert client.get("/api/layers.geojson?kind=habitat&zoom=40").status_code == 422
+    assert "/api/layers.geojson" in lean_hits
+    with engine.connect() as conn:  # republished with one outline: the cached layers give way
+        publish_geopackage(conn, _one_feature(outlines, tmp_path))
+    assert len(client.get("/api/layers.geojson?kind=habitat&zoom=3").json()["features"]) == 1
+    assert len(client.get("/api/layers.geojson?kind=habitat").json()["features"]) == 1
+    engine.dispose()
+
+
+def _one_feature(outlines, tmp_path):
+    path = tmp_path / "one.gpkg"
+    outlines.iloc[:1].to_file(path, layer="habitat", driver="GPKG")
+    return path

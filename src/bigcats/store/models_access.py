@@ -147,7 +147,7 @@ class WebChange(Base):
     """A mark left by a trigger on every write to what the web's caches depend on (migration 0013).
 
     kind 'access': users, memberships, agreements, partners, projects, species and their sensitivity;
-    kind 'data': stations, deployments, individuals and people's changes to observations. A kind's version is
+    kind 'data': stations, deployments, individuals, people's changes to observations, map layers. A kind's version is
     (max id, rows, sum of n): PostgreSQL adds a row per writing statement, SQLite counts `n` up in one row.
     """
 

@@ -37,6 +37,9 @@ LEAN_ROUTES: dict[str, bool] = {
     "/api/individuals": True,
     "/api/dashboard": True,
     "/api/dashboard/series": True,
+    "/api/homeranges.geojson": False,
+    "/api/layers": False,
+    "/api/layers.geojson": False,
 }
 # Pages served from their cached HTML the same way (they too check nothing beyond the scope).
 LEAN_PAGES = frozenset({"/", "/map", "/catalogue"})

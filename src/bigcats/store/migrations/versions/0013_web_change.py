@@ -22,7 +22,7 @@ branch_labels = None
 depends_on = None
 
 # table -> (kind, events). 'access': who may see what (sessions are read on every request instead);
-# 'data': rows of the survey not already marked by an intake batch or a species review.
+# 'data': rows of the survey not already marked by an intake batch or a species review, and published map layers.
 TRIGGERED = {
     "web_user": ("access", "INSERT OR UPDATE OR DELETE"),
     "web_membership": ("access", "INSERT OR UPDATE OR DELETE"),
@@ -37,6 +37,7 @@ TRIGGERED = {
     "individual_alias": ("data", "INSERT OR UPDATE OR DELETE"),
     "individual_image": ("data", "INSERT OR UPDATE OR DELETE"),
     "catalogue_decision": ("data", "INSERT OR UPDATE OR DELETE"),
+    "map_layer": ("data", "INSERT OR UPDATE OR DELETE"),
     "observation": ("data", "UPDATE OF individual_id, species_id, type, count, deployment_id, event_start_utc "
                             "OR DELETE"),
 }
