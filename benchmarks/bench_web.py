@@ -1,13 +1,21 @@
 """Benchmark: the web application on PostgreSQL holding many observations, browsed by concurrent users.
 
     .venv/bin/python benchmarks/bench_web.py [--observations 1000000] [--users 50] [--seconds 60] [--quick]
-                                             [--workers 2] [--pg URL] [--keep-db]
+                                             [--workers 2] [--think 0,0] [--repeat 50] [--pg URL]
+                                             [--db URL] [--keep-db] [--build-only] [--server-args '...']
 
 Builds a PostgreSQL database with benchmarks/bench_exchange.py's simulated package (tigers and leopards among
 the species, so the visibility rules do real work), marks some tiger observations as catalogue individuals,
 adds users and a public sharing agreement, starts uvicorn in a subprocess on loopback, and lets N simulated
-users (half signed in as members, half public) browse the map, the catalogue and the dashboard in a loop.
-Reports requests per second, latency percentiles and errors per route, and the server's peak memory.
+users (half signed in as members, half public) browse the map, the catalogue and the dashboard in a loop, each
+page with the API calls its JavaScript makes, without pause between pages by default.
+
+The users are a lean raw-socket HTTP/1.1 client (benchmarks/webload.py, keep-alive, gzip asked for as browsers
+do), not httpx, so that the load generator takes little of the cores it shares with the server; its share, the
+server's and the machine's are printed. Before the run every route and filter is asked once per visibility (the
+first build of each answer is reported apart), then each route `--repeat` times in a row by one user (the cost of
+one request without concurrency). Prints markdown tables for BENCHMARKS.md: requests per second and p50/p95/p99
+latency and errors per route. Build once with `--build-only --keep-db`, then pass the printed URL to `--db`.
 """
 
 from __future__ import annotations
