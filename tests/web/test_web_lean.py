@@ -319,3 +319,27 @@ def _one_feature(outlines, tmp_path):
     path = tmp_path / "one.gpkg"
     outlines.iloc[:1].to_file(path, layer="habitat", driver="GPKG")
     return path
+
+
+def test_many_marks_are_folded_and_no_change_is_lost(world):
+    db_url, _ = world
+    engine = open_store(db_url)
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite keeps one counting row per kind")
+    from bigcats.web.context import COMPACT_AT
+
+    with engine.begin() as conn:  # a long life of writes: one mark per writing statement
+        conn.execute(text("INSERT INTO web_change (kind) SELECT 'data' FROM generate_series(1, :n)"),
+                     {"n": COMPACT_AT + 10})
+    with engine.connect() as conn:
+        _, data_before, _ = read_versions(conn, None)  # folds them
+        count = conn.execute(text("SELECT count(*) FROM web_change WHERE kind = 'data'")).scalar_one()
+        _, data_after, _ = read_versions(conn, None)
+    assert count == 1 and data_after != data_before
+    with engine.connect() as conn:
+        assert read_versions(conn, None)[1] == data_after  # stable once folded
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE station SET name = 'moved' WHERE id = (SELECT min(id) FROM station)"))
+    with engine.connect() as conn:
+        assert read_versions(conn, None)[1] != data_after
+    engine.dispose()

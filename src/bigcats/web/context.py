@@ -74,7 +74,25 @@ def read_versions(conn: Connection, token_hash: str | None) -> tuple[int | None,
             raise
         conn.rollback()
         row = tuple(conn.execute(_STATEMENT, params).one())
+    if max(row[5] or 0, row[8] or 0) > COMPACT_AT:
+        compact_marks(conn.engine)
     return row[0], row[1:7], row[7:]
+
+
+COMPACT_AT = 5000  # marks of one kind before they are folded into one (counting them is every request's work)
+
+
+def compact_marks(engine) -> None:
+    """Keep only the newest mark of each kind (PostgreSQL adds one per writing statement).
+
+    Only committed marks below the newest are removed, in a short transaction of its own; a mark committed
+    later still changes the count, so no change goes unseen. The version changes once (caches rebuilt once).
+    """
+    w = WebChange.__table__
+    with engine.begin() as conn:
+        for kind in ("access", "data"):
+            newest = select(func.max(w.c.id)).where(w.c.kind == kind).scalar_subquery()
+            conn.execute(w.delete().where(w.c.kind == kind, w.c.id < newest))
 
 
 def scope_changes_at(conn: Connection, caller: Caller, now: datetime) -> datetime | None:
