@@ -10,7 +10,7 @@ change that made them, never before.
 
 PostgreSQL: one row per writing statement (statement triggers), so concurrent writers never wait on each other;
 the version of a kind is (max id, row count), which changes whenever a transaction with marks commits, in any
-order. SQLite (one writer at a time): one row per kind whose `n` is counted up by row triggers.
+order. SQLite (one writer at a time): one row per kind, made by its first mark, whose `n` row triggers count up.
 """
 
 import sqlalchemy as sa
@@ -59,10 +59,11 @@ def upgrade() -> None:
             op.execute(f"CREATE TRIGGER web_change_{table} AFTER {events} ON {table} FOR EACH STATEMENT "
                        f"EXECUTE FUNCTION web_change_mark('{kind}')")
     else:
-        op.execute("INSERT INTO web_change (id, kind, n) VALUES (1, 'access', 0), (2, 'data', 0)")
+        ids = {"access": 1, "data": 2}
         for table, (kind, events) in TRIGGERED.items():
             for i, event in enumerate(events.split(" OR ")):
                 op.execute(f"CREATE TRIGGER web_change_{table}_{i} AFTER {event} ON {table} BEGIN "
+                           f"INSERT OR IGNORE INTO web_change (id, kind, n) VALUES ({ids[kind]}, '{kind}', 0); "
                            f"UPDATE web_change SET n = n + 1 WHERE kind = '{kind}'; END")
 
 
