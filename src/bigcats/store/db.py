@@ -26,14 +26,21 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-def make_engine(db: str | None = None) -> Engine:
-    """Create an engine for a URL or SQLite path (default: $BIGCATS_DB, else ./bigcats.db)."""
+def make_engine(db: str | None = None, pre_ping: bool = True, pool_size: int | None = None) -> Engine:
+    """Create an engine for a URL or SQLite path (default: $BIGCATS_DB, else ./bigcats.db).
+
+    For PostgreSQL: pre_ping=False leaves out the test query before each use of a pooled connection, for callers
+    that handle a dropped connection themselves (the web application's first query of each request does);
+    pool_size keeps that many connections open (a connection made and closed per request costs more than the
+    request).
+    """
     url = resolve_db_url(db)
     if url.startswith("sqlite"):
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=pre_ping,
+                               **({"pool_size": pool_size, "max_overflow": pool_size} if pool_size else {}))
     return engine
 
 
@@ -63,9 +70,9 @@ def upgrade(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
-def open_store(db: str | None = None) -> Engine:
+def open_store(db: str | None = None, pre_ping: bool = True, pool_size: int | None = None) -> Engine:
     """An engine whose database is at the newest schema (upgraded through the migrations if behind)."""
-    engine = make_engine(db)
+    engine = make_engine(db, pre_ping, pool_size)
     if current_revision(engine) != head_revision():
         upgrade(engine)
     return engine

@@ -143,4 +143,19 @@ class AppSetting(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class WebChange(Base):
+    """A mark left by a trigger on every write to what the web's caches depend on (migration 0013).
+
+    kind 'access': users, memberships, agreements, partners, projects, species and their sensitivity;
+    kind 'data': stations, deployments, individuals, people's changes to observations, map layers. A kind's version is
+    (max id, rows, sum of n): PostgreSQL adds a row per writing statement, SQLite counts `n` up in one row.
+    """
+
+    __tablename__ = "web_change"
+    __table_args__ = (Index("ix_web_change_kind_id", "kind", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    n: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
 ACCESS_TABLES = [User, Membership, SharingAgreement, SharingProposal, SharingEvent, WebSession, LoginAttempt, AccessLog, AppSetting]

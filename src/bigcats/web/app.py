@@ -13,11 +13,12 @@ from fastapi.staticfiles import StaticFiles
 
 from bigcats.web.deps import AppState, csrf_protect
 from bigcats.errors import BigcatsError
-from bigcats.web.middleware import GuardMiddleware
+from bigcats.web.middleware import GuardMiddleware, LeanMiddleware
 from bigcats.web.security import Signer, secret_key
 from bigcats.web.uploads import MAX_UPLOAD_BYTES
 
 STATIC = Path(__file__).with_name("static")
+DB_POOL = 16  # PostgreSQL connections kept open per server process
 
 
 def create_app(db_url: str | None = None, max_upload_bytes: int = MAX_UPLOAD_BYTES,
@@ -41,7 +42,9 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = MAX_UPLOAD_BYT
     from bigcats.exchange.sync.api import router as sync_router
     from bigcats.web.api import router as api_router
 
-    engine = open_store(db_url)
+    # Each request's first query stands in for the ping (web.context); connections stay open for the threads that
+    # use them at once (LeanMiddleware's look-ups and FastAPI's routes).
+    engine = open_store(db_url, pre_ping=False, pool_size=DB_POOL)
     with engine.connect() as conn:
         signer = Signer(secret_key(conn))
     app = FastAPI(title="bigcats", summary="Shared monitoring of Amur tigers, Amur leopards and snow leopards",
@@ -60,6 +63,7 @@ def create_app(db_url: str | None = None, max_upload_bytes: int = MAX_UPLOAD_BYT
                                  thumb_dir=Path(thumb_dir) if thumb_dir else default_thumb_dir(root),
                                  cookie_secure=cookie_secure,
                                  trusted_proxies=frozenset(a.strip() for a in trusted_proxies))
+    app.add_middleware(LeanMiddleware, state_of=lambda: app.state.bigcats)  # inside the guard: its headers too
     app.add_middleware(GuardMiddleware, signer_of=lambda: app.state.bigcats.signer,
                        max_body=max_upload_bytes + 1024 * 1024,
                        secure_of=lambda: app.state.bigcats.cookie_secure)

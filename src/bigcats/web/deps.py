@@ -8,16 +8,16 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 
 from bigcats.i18n import LANGUAGES
-from bigcats.store.models_access import User, WebSession
 from bigcats.web.errors import WebError
-from bigcats.web.security import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, Signer, csrf_matches, now_utc
+from bigcats.web.security import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, Signer, csrf_matches
+from bigcats.web.context import Context, ContextCache
 from bigcats.web.respcache import AnswerCache
 from bigcats.web.summary import SummaryCache
 from bigcats.web.uploads import Jobs
-from bigcats.web.visibility import PUBLIC, Caller, Scope, SensitiveStations, build_scope, caller_roles
+from bigcats.web.visibility import Caller, Scope, SensitiveStations
 
 LANG_COOKIE = "bigcats_lang"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -33,6 +33,7 @@ class AppState:
     summary: SummaryCache = field(default_factory=SummaryCache)
     jobs: Jobs = field(default_factory=Jobs)
     answers: AnswerCache = field(default_factory=AnswerCache)
+    contexts: ContextCache = field(default_factory=ContextCache)  # callers and scopes per access version
     species_names: dict = field(default_factory=dict)  # (data version, name asked) -> scientific name
     max_upload_bytes: int = 512 * 1024 * 1024
     media_root: Path | None = None  # the media store: the only place photos are read from (web.media_store)
@@ -52,30 +53,30 @@ def get_conn(state: Annotated[AppState, Depends(get_state)]) -> Iterator[Connect
         yield conn
 
 
-def get_caller(request: Request, conn: Annotated[Connection, Depends(get_conn)],
-               state: Annotated[AppState, Depends(get_state)]) -> Caller:
+def get_context(request: Request, conn: Annotated[Connection, Depends(get_conn)],
+                state: Annotated[AppState, Depends(get_state)]) -> Context:
+    """The caller (the session cookie's user, or the public), its scope and the versions, read once per request."""
+    ctx = request.scope.get("state", {}).get("bigcats_context")
+    if ctx is None:
+        ctx = state.contexts.context(conn, state.signer.session_hash(request.cookies.get(SESSION_COOKIE)))
+        request.scope.setdefault("state", {})["bigcats_context"] = ctx
+    return ctx
+
+
+def get_caller(ctx: Annotated[Context, Depends(get_context)]) -> Caller:
     """The signed-in user from the session cookie, or the public."""
-    token_hash = state.signer.session_hash(request.cookies.get(SESSION_COOKIE))
-    if token_hash is None:
-        return PUBLIC
-    row = conn.execute(select(User.id, User.username).join(WebSession, WebSession.user_id == User.id)
-                       .where(WebSession.token_hash == token_hash, WebSession.expires_at > now_utc(),
-                              User.is_active.is_(True))).one_or_none()
-    if row is None:
-        return PUBLIC
-    return Caller(row.id, row.username, caller_roles(conn, row.id))
+    return ctx.caller
 
 
-def get_scope(conn: Annotated[Connection, Depends(get_conn)],
-              caller: Annotated[Caller, Depends(get_caller)]) -> Scope:
+def get_scope(ctx: Annotated[Context, Depends(get_context)]) -> Scope:
     """What the caller may see."""
-    return build_scope(conn, caller)
+    return ctx.scope
 
 
-def get_sensitive(conn: Annotated[Connection, Depends(get_conn)],
-                  state: Annotated[AppState, Depends(get_state)]) -> frozenset[int]:
+def get_sensitive(conn: Annotated[Connection, Depends(get_conn)], state: Annotated[AppState, Depends(get_state)],
+                  ctx: Annotated[Context, Depends(get_context)]) -> frozenset[int]:
     """Ids of stations where a sensitive species was recorded."""
-    return state.sensitive.get(conn)
+    return state.sensitive.get_at(conn, (ctx.data, ctx.access))
 
 
 def require_user(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
@@ -131,6 +132,7 @@ CallerDep = Annotated[Caller, Depends(get_caller)]
 UserDep = Annotated[Caller, Depends(require_user)]
 AdminDep = Annotated[Caller, Depends(require_admin)]
 ScopeDep = Annotated[Scope, Depends(get_scope)]
+ContextDep = Annotated[Context, Depends(get_context)]
 SensitiveDep = Annotated[frozenset[int], Depends(get_sensitive)]
 StateDep = Annotated[AppState, Depends(get_state)]
 LangDep = Annotated[str, Depends(get_lang)]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from http.cookies import SimpleCookie
-
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bigcats.web.security import CSRF_COOKIE, Signer
@@ -37,8 +36,7 @@ class GuardMiddleware:
             await _reply(send, 413, b"request body too large")
             return
         signer: Signer = self.signer_of()
-        cookie = SimpleCookie(headers.get(b"cookie", b"").decode("latin-1"))
-        current = cookie[CSRF_COOKIE].value if CSRF_COOKIE in cookie else None
+        current = cookie_parser(headers.get(b"cookie", b"").decode("latin-1")).get(CSRF_COOKIE)  # as Request.cookies
         fresh = None if signer.csrf_valid(current) else signer.new_csrf()
         scope.setdefault("state", {})["csrf"] = fresh or current
         seen = 0
@@ -76,3 +74,73 @@ async def _reply(send: Send, status: int, body: bytes) -> None:
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+class LeanMiddleware:
+    """Serves cached answers of the lean read routes and pages before FastAPI's routing and dependencies.
+
+    One worker-thread hop, one query (the session's user and the versions: `web.context`), a dictionary look-up
+    and the same access-log line as the route; on a miss the request goes on to the route, with the context
+    already read. What may be served this way, and under which key, is decided in `web.respcache`.
+    """
+
+    def __init__(self, app: ASGIApp, state_of, threads: int = 8) -> None:
+        self.app = app
+        self.state_of = state_of
+        # At most this many look-ups at once (each holds a pooled connection for one or two queries): more
+        # threads on two cores only queue inside the database, and would need connections beyond the pool.
+        self.threads = threads
+        self._limiter = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        from bigcats.web.respcache import LEAN_PAGES, LEAN_ROUTES
+
+        path = scope.get("path", "")
+        if (scope["type"] != "http" or scope["method"] != "GET"
+                or (path not in LEAN_ROUTES and path not in LEAN_PAGES)):
+            await self.app(scope, receive, send)
+            return
+        import anyio
+
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self.threads)
+        hit = await anyio.to_thread.run_sync(self._lookup, scope, limiter=self._limiter)
+        if hit is None:
+            await self.app(scope, receive, send)
+            return
+        status, headers, body = hit
+        if status != 304:
+            headers = [*headers, (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    def _lookup(self, scope: Scope) -> tuple[int, list, bytes] | None:
+        from starlette.requests import Request
+
+        from bigcats.web.deps import get_lang
+        from bigcats.web.respcache import LEAN_PAGES, lean_answer
+        from bigcats.web.security import SESSION_COOKIE
+
+        request = Request(scope)
+        if scope["path"] in LEAN_PAGES and "lang" in request.query_params:
+            return None  # the route remembers a chosen language in a cookie
+        state = self.state_of()
+        token_hash = state.signer.session_hash(request.cookies.get(SESSION_COOKIE))
+        csrf = scope.get("state", {}).get("csrf", "")
+        with state.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")  # one statement: no BEGIN, no ROLLBACK
+            found, ctx = lean_answer(state, conn, scope["path"], scope.get("query_string", b""), token_hash,
+                                     lambda: get_lang(request), csrf, _header(scope, b"if-none-match"),
+                                     b"gzip" in (_header(scope, b"accept-encoding") or b""))
+        if found is None:
+            scope.setdefault("state", {})["bigcats_context"] = ctx  # the route reads it instead of asking again
+        return found
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    """A request header's value (the last one if repeated), or None."""
+    found = None
+    for k, v in scope["headers"]:
+        if k == name:
+            found = v
+    return found

@@ -45,11 +45,14 @@ def environment(lang: str) -> Environment:
     return env
 
 
-def render(request: Request, name: str, lang: str, caller, status: int = 200, **context) -> HTMLResponse:
+def render(request: Request, name: str, lang: str, caller, status: int = 200, csrf: str | None = None,
+           **context) -> HTMLResponse:
     """A page in the reader's language; remembers a language chosen with ?lang= in a cookie."""
+    if csrf is None:
+        csrf = request.scope.get("state", {}).get("csrf", "")
     html = environment(lang).get_template(name).render(
-        request=request, lang=lang, languages=LANGUAGE_NAMES, caller=caller,
-        csrf=request.scope.get("state", {}).get("csrf", ""), path=request.url.path, **context)
+        request=request, lang=lang, languages=LANGUAGE_NAMES, caller=caller, csrf=csrf, path=request.url.path,
+        **context)
     response = HTMLResponse(html, status_code=status)
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie(LANG_COOKIE, request.query_params["lang"], max_age=365 * 86400, samesite="lax")
@@ -69,7 +72,7 @@ def error_page(request: Request, exc: WebError) -> HTMLResponse:
 def dashboard(request: Request, conn: Conn, scope: ScopeDep, f: FiltersDep, lang: LangDep,
               state: StateDep) -> HTMLResponse:
     """Dashboard: effort, detections, individuals, relative abundance per species and year."""
-    from bigcats.web.respcache import answer
+    from bigcats.web.respcache import answer, page
 
     def make():
         data = queries.dashboard(conn, scope, f, lang, cache=state.summary)
@@ -77,31 +80,41 @@ def dashboard(request: Request, conn: Conn, scope: ScopeDep, f: FiltersDep, lang
         return (data, data["species"].to_dict("records"), sides, queries.species_list(conn, lang),
                 queries.partners(conn, scope)), None
 
-    data, rows, sides, species, partners = answer(request, conn, scope, state, lang, make)
-    return render(request, "dashboard.html", lang, scope.caller, data=data, rows=rows, filters=f, sides=sides,
-                  species=species, partners=partners)
+    def html(csrf: str) -> HTMLResponse:
+        data, rows, sides, species, partners = answer(request, conn, scope, state, lang, make)
+        return render(request, "dashboard.html", lang, scope.caller, csrf=csrf, data=data, rows=rows, filters=f,
+                      sides=sides, species=species, partners=partners)
+
+    return page(request, state, lang, html)
 
 
 @router.get("/map", response_class=HTMLResponse)
 def map_page(request: Request, conn: Conn, scope: ScopeDep, lang: LangDep, state: StateDep) -> HTMLResponse:
     """Map of stations and detections with filters (layers come from the API under the same rules)."""
-    from bigcats.web.respcache import answer
+    from bigcats.web.respcache import answer, page
 
-    species, partners = answer(request, conn, scope, state, lang, lambda: (
-        (queries.species_list(conn, lang), queries.partners(conn, scope)), None))
-    return render(request, "map.html", lang, scope.caller, species=species, partners=partners)
+    def html(csrf: str) -> HTMLResponse:
+        species, partners = answer(request, conn, scope, state, lang, lambda: (
+            (queries.species_list(conn, lang), queries.partners(conn, scope)), None))
+        return render(request, "map.html", lang, scope.caller, csrf=csrf, species=species, partners=partners)
+
+    return page(request, state, lang, html)
 
 
 @router.get("/catalogue", response_class=HTMLResponse)
 def catalogue(request: Request, conn: Conn, scope: ScopeDep, f: FiltersDep, lang: LangDep,
               state: StateDep) -> HTMLResponse:
     """The individual catalogue."""
-    from bigcats.web.respcache import answer
+    from bigcats.web.respcache import answer, page
 
-    cats, species = answer(request, conn, scope, state, lang, lambda: ((
-        queries.individuals(conn, scope, f, lang, cache=state.summary).to_dict("records"),
-        queries.species_list(conn, lang)), None))
-    return render(request, "catalogue.html", lang, scope.caller, cats=cats, species=species, filters=f)
+    def html(csrf: str) -> HTMLResponse:
+        cats, species = answer(request, conn, scope, state, lang, lambda: ((
+            queries.individuals(conn, scope, f, lang, cache=state.summary).to_dict("records"),
+            queries.species_list(conn, lang)), None))
+        return render(request, "catalogue.html", lang, scope.caller, csrf=csrf, cats=cats, species=species,
+                      filters=f)
+
+    return page(request, state, lang, html)
 
 
 @router.get("/catalogue/{individual_id}", response_class=HTMLResponse)

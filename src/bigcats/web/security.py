@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -58,11 +59,20 @@ def secret_key(conn: Connection) -> str:
 
 
 class Signer:
-    """Signs and checks session and CSRF tokens with the installation key."""
+    """Signs and checks session and CSRF tokens with the installation key.
+
+    Checking a signature costs more than the rest of a cached answer, and every request of a browser carries the
+    same two cookies, so the results of checks are remembered (bounded): a CSRF token once valid stays valid
+    (CSRF tokens do not expire), a session cookie's token hash until the cookie's own age limit.
+    """
+
+    MEMO = 8192  # cookies remembered per kind
 
     def __init__(self, key: str) -> None:
         self._session = URLSafeTimedSerializer(key, salt="bigcats-session")
         self._csrf = URLSafeTimedSerializer(key, salt="bigcats-csrf")
+        self._sessions: dict[str, tuple[str, float]] = {}  # cookie -> (token hash, signed-at + age limit)
+        self._csrfs: set[str] = set()
 
     def new_session_token(self) -> tuple[str, str]:
         """A fresh session: (cookie value, token hash to store)."""
@@ -73,11 +83,18 @@ class Signer:
         """The stored hash of a session cookie's token, or None if the cookie is absent, forged or too old."""
         if not cookie:
             return None
+        known = self._sessions.get(cookie)
+        if known is not None and time.time() < known[1]:
+            return known[0]
         try:
-            token = self._session.loads(cookie, max_age=SESSION_HOURS * 3600)
+            token, signed = self._session.loads(cookie, max_age=SESSION_HOURS * 3600, return_timestamp=True)
         except (BadSignature, SignatureExpired):
             return None
-        return token_hash(token)
+        hashed = token_hash(token)
+        if len(self._sessions) >= self.MEMO:
+            self._sessions.clear()
+        self._sessions[cookie] = (hashed, signed.timestamp() + SESSION_HOURS * 3600)
+        return hashed
 
     def new_csrf(self) -> str:
         """A fresh signed CSRF token."""
@@ -87,10 +104,15 @@ class Signer:
         """Whether a CSRF token carries this installation's signature."""
         if not token:
             return False
+        if token in self._csrfs:
+            return True
         try:
             self._csrf.loads(token)
         except BadSignature:
             return False
+        if len(self._csrfs) >= self.MEMO:
+            self._csrfs.clear()
+        self._csrfs.add(token)
         return True
 
 

@@ -18,7 +18,6 @@ from bigcats.store.models import (
     Deployment,
     DeploymentOutage,
     Individual,
-    IntakeBatch,
     Observation,
     Partner,
     Project,
@@ -69,12 +68,12 @@ class SummaryCache:
 
     @staticmethod
     def version(conn: Connection) -> tuple:
-        """The data version: imports (intake batches) and people's species decisions, so that every server
-        process sees a change made in another one."""
-        from bigcats.store.models_review import SpeciesReview
+        """The data version: imports (intake batches), people's species decisions and the data change marks
+        (stations, deployments, individuals, observations changed; migration 0013), so that every server process
+        sees a change made in another one. The same tuple as a request context's `data`."""
+        from bigcats.web.context import data_version_columns
 
-        edits = select(func.max(SpeciesReview.id)).scalar_subquery()
-        return tuple(conn.execute(select(func.max(IntakeBatch.id), func.count(IntakeBatch.id), edits)).one())
+        return tuple(conn.execute(select(*data_version_columns())).one())
 
     def version_now(self, conn: Connection) -> tuple:
         """The data version the counts were built for, reading the store once (the current one)."""

@@ -172,26 +172,31 @@ class SensitiveStations:
     """Ids of stations where a sensitive species was recorded, cached until the next import anywhere."""
 
     def __init__(self) -> None:
-        self._key: object = None
-        self._ids: frozenset[int] = frozenset()
+        self._entry: tuple | None = None  # (version key, ids): one object, so threads never see half an update
 
     def get(self, conn: Connection) -> frozenset[int]:
         """The current set, recomputed when an import (intake batch) has happened since the last look."""
         key = (*conn.execute(select(func.max(IntakeBatch.id), func.count(IntakeBatch.id))).one(),
                *sensitivity_version(conn))
-        if key != self._key or self._key is None:
-            q = (select(Deployment.station_id).distinct()
-                 .join(Observation, Observation.deployment_id == Deployment.id)
-                 .join(Project, Deployment.project_id == Project.id)
-                 .where(Observation.species_id.is_not(None),
-                        sensitive_sql(Observation.species_id, Deployment.project_id, Project.partner_id)))
-            self._ids = frozenset(conn.execute(q).scalars().all())
-            self._key = key
-        return self._ids
+        return self.get_at(conn, key)
+
+    def get_at(self, conn: Connection, key: tuple) -> frozenset[int]:
+        """The set for a version key the caller has read (the request context's data and access versions)."""
+        entry = self._entry
+        if entry is not None and entry[0] == key:
+            return entry[1]
+        q = (select(Deployment.station_id).distinct()
+             .join(Observation, Observation.deployment_id == Deployment.id)
+             .join(Project, Deployment.project_id == Project.id)
+             .where(Observation.species_id.is_not(None),
+                    sensitive_sql(Observation.species_id, Deployment.project_id, Project.partner_id)))
+        ids = frozenset(conn.execute(q).scalars().all())
+        self._entry = (key, ids)
+        return ids
 
     def clear(self) -> None:
         """Forget the cached set (after writing observations without an intake batch)."""
-        self._key = None
+        self._entry = None
 
 
 def apply_precision(frame: pd.DataFrame, scope: Scope, sensitive_stations: frozenset[int],

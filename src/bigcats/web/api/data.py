@@ -16,7 +16,7 @@ from bigcats.web import downloads, queries
 from bigcats.web.media_store import media_file_for
 from bigcats.web.api.common import geojson, records
 from bigcats.web.audit import log_event, log_exact
-from bigcats.web.deps import CallerDep, Conn, LangDep, ScopeDep, SensitiveDep, StateDep, UserDep
+from bigcats.web.deps import CallerDep, Conn, ContextDep, LangDep, ScopeDep, SensitiveDep, StateDep, UserDep
 from bigcats.web.errors import WebError
 from bigcats.web.respcache import answer
 
@@ -25,7 +25,7 @@ COUNTRIES = Path(__file__).resolve().parents[2] / "data" / "naturalearth" / "cou
 WATER = COUNTRIES.with_name("water_ne_asia_50m.geojson")
 
 
-def get_filters(conn: Conn, state: StateDep,
+def get_filters(conn: Conn, state: StateDep, ctx: ContextDep,
                 species: Annotated[str | None, Query(description="species names (scientific, en/ru/zh/mn or short), comma-separated")] = None,
                 start: Annotated[str | None, Query(description="from this date (ISO 8601)")] = None,
                 end: Annotated[str | None, Query(description="up to this date (ISO 8601)")] = None,
@@ -38,7 +38,7 @@ def get_filters(conn: Conn, state: StateDep,
     names = [s.strip() for s in (species or "").split(",") if s.strip()]
     if names:
         # Resolving reads which taxa the store holds (a scan of the observations): once per name and data version.
-        version = state.summary.version(conn)
+        version = ctx.data
         memo = state.species_names
         for n in names:
             if (version, n) not in memo:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 from pyproj import Transformer
 from sqlalchemy import Connection, Engine, func, select
 
@@ -29,10 +30,10 @@ from bigcats.population.homerange import mcp
 from bigcats.store.models import Deployment, Individual, IntakeBatch, Observation, Partner, Project, Species, Station
 from bigcats.store.models_layers import LAYER_KINDS
 from bigcats.web import queries
-from bigcats.web.api.data import FiltersDep
-from bigcats.web.audit import log_exact
+from bigcats.web.api.data import GEOJSON, FiltersDep, _json
 from bigcats.web.deps import Conn, LangDep, ScopeDep, SensitiveDep, StateDep
 from bigcats.web.errors import WebError
+from bigcats.web.respcache import answer
 from bigcats.web.visibility import Scope, apply_precision
 
 router = APIRouter(tags=["layers"])
@@ -49,9 +50,9 @@ FLAT_RATIO = 1e-3
 
 
 @router.get("/layers")
-def layers(conn: Conn) -> list[dict]:
+def layers(request: Request, conn: Conn, scope: ScopeDep, state: StateDep) -> Response:
     """Published map layers (boundaries, habitat): name, kind, feature count, countries, source."""
-    return list_layers(conn)
+    return answer(request, conn, scope, state, "", lambda: (_json(list_layers(conn)), None))
 
 
 @router.get("/layers/{name}.geojson")
@@ -64,12 +65,34 @@ def layer(name: str, conn: Conn) -> dict:
 
 
 @router.get("/layers.geojson")
-def layers_by_kind(conn: Conn, kind: Annotated[str, Query(description=f"one of {', '.join(LAYER_KINDS)}")]
-                   = "parks") -> dict:
-    """Every published feature of one kind (parks, zones, units, habitat, other) as GeoJSON."""
+def layers_by_kind(request: Request, conn: Conn, scope: ScopeDep, state: StateDep,
+                   kind: Annotated[str, Query(description=f"one of {', '.join(LAYER_KINDS)}")] = "parks",
+                   zoom: Annotated[int | None, Query(ge=0, le=22, description="web-map zoom level: outlines "
+                                                     "simplified to half a screen pixel at it")] = None
+                   ) -> Response:
+    """Every published feature of one kind (parks, zones, units, habitat, other) as GeoJSON, made once per data
+    version (and zoom)."""
     if kind not in LAYER_KINDS:
         raise WebError(f"kind: must be one of {', '.join(LAYER_KINDS)}, not {kind!r}")
-    return layer_geojson(conn, kind=kind)
+
+    def make():
+        out = layer_geojson(conn, kind=kind)
+        if zoom is not None:
+            out = simplified(out, zoom)
+        return _json(out, GEOJSON), None
+    return answer(request, conn, scope, state, "", make)
+
+
+def simplified(collection: dict, zoom: int) -> dict:
+    """A FeatureCollection with each geometry simplified to half a pixel at a web-map zoom (topology kept)."""
+    tolerance = 360.0 / (256 * 2 ** zoom) / 2  # degrees per screen pixel at the equator, halved
+    features = []
+    for feat in collection["features"]:
+        geom = shapely.geometry.shape(feat["geometry"]) if feat.get("geometry") else None
+        if geom is not None and not geom.is_empty:
+            geom = shapely.simplify(geom, tolerance, preserve_topology=True)
+        features.append({**feat, "geometry": shapely.geometry.mapping(geom) if geom is not None else None})
+    return {**collection, "features": features}
 
 
 # -- home ranges -------------------------------------------------------------------------------------------------
@@ -163,22 +186,25 @@ def home_ranges(frame: pd.DataFrame, percent: float = 95.0, cell_km: float = DEF
 
 @router.get("/homeranges.geojson")
 def homeranges(request: Request, conn: Conn, scope: ScopeDep, sensitive: SensitiveDep, f: FiltersDep,
-               percent: Annotated[float, Query(gt=0, le=100, description="MCP percent of detections kept")] = 95.0
+               state: StateDep, percent: Annotated[float, Query(gt=0, le=100, description="MCP percent of detections kept")] = 95.0
                ) -> dict:
-    """Home ranges (MCP) of identified cats: exact polygons to the entitled, 10 km cell footprints to others."""
-    frame = relocations(conn, scope, sensitive, f)
-    ranges, skipped = home_ranges(frame, percent)
-    exact_ids = set(ranges.loc[ranges["precision"] == "exact", "individualID"])
-    log_exact(conn, scope.caller, "view", request.url.path, frame[frame["individualID"].isin(exact_ids)])
-    features = [{"type": "Feature", "geometry": shapely.geometry.mapping(row.geometry),
-                 "properties": {"individualID": row.individualID, "scientificName": row.scientificName,
-                                "points": int(row.points), "stations": int(row.stations),
-                                "precision": row.precision, "area_km2": float(row.area_km2),
-                                "percent": percent if row.precision == "exact" else None,
-                                "partners": list(row.partners), "sides": list(row.sides)}}
-                for row in ranges.itertuples(index=False)]
-    return {"type": "FeatureCollection", "features": features, "cellKm": DEFAULT_CELL_KM,
-            "skipped": skipped.to_dict(orient="records")}
+    """Home ranges (MCP) of identified cats: exact polygons to the entitled, 10 km cell footprints to others.
+
+    Computed once per data version, visibility and query (`web.respcache`); exact ones logged on every read."""
+    def make():
+        frame = relocations(conn, scope, sensitive, f)
+        ranges, skipped = home_ranges(frame, percent)
+        exact_ids = set(ranges.loc[ranges["precision"] == "exact", "individualID"])
+        features = [{"type": "Feature", "geometry": shapely.geometry.mapping(row.geometry),
+                     "properties": {"individualID": row.individualID, "scientificName": row.scientificName,
+                                    "points": int(row.points), "stations": int(row.stations),
+                                    "precision": row.precision, "area_km2": float(row.area_km2),
+                                    "percent": percent if row.precision == "exact" else None,
+                                    "partners": list(row.partners), "sides": list(row.sides)}}
+                    for row in ranges.itertuples(index=False)]
+        return _json({"type": "FeatureCollection", "features": features, "cellKm": DEFAULT_CELL_KM,
+                      "skipped": skipped.to_dict(orient="records")}), frame[frame["individualID"].isin(exact_ids)]
+    return answer(request, conn, scope, state, "", make)
 
 
 # -- density -----------------------------------------------------------------------------------------------------
