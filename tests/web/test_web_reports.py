@@ -142,3 +142,24 @@ def test_a_kept_report_follows_the_agreements(sqlite_world):
                headers=csrf(a)).json()["proposal"]
     assert admin_b.post(f"/api/proposals/{p}/accept", headers=csrf(admin_b)).status_code == 200
     assert _kind(b.get("/api/downloads/report.html", params=params)) == "status"
+
+
+def test_a_kept_report_is_made_again_when_a_species_becomes_sensitive(sqlite_world):
+    """Reports are kept per access version too: a sensitivity change must not leave an older report served."""
+    from bigcats.store.db import open_store
+    from bigcats.web import reports
+    from bigcats.store.species import set_sensitive
+
+    db_url, _ = sqlite_world
+    public = client_for(db_url)
+    params = {"species": "Capreolus pygargus"}
+    first = public.get("/api/downloads/report.html", params=params)
+    assert first.status_code == 200
+    kept = set(reports._MADE)
+    assert public.get("/api/downloads/report.html", params=params).status_code == 200
+    assert set(reports._MADE) == kept  # the same report, not made again
+    engine = open_store(db_url)
+    set_sensitive(engine, "Capreolus pygargus", "A")
+    engine.dispose()
+    assert public.get("/api/downloads/report.html", params=params).status_code == 200
+    assert set(reports._MADE) - kept  # made again under the new access version

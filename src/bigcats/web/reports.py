@@ -81,11 +81,12 @@ def report_file(engine: Engine, conn: Connection, scope: Scope, species: str, f:
         lang = "en"
     if not species:
         raise WebError("species: choose one species for a report")
-    from bigcats.web.summary import SummaryCache
+    from bigcats.web.context import read_versions
 
-    # A report takes seconds: kept per data version and per visibility (what each partner's data shows), not per
-    # user, as the pages' answers are.
-    key = (str(engine.url), SummaryCache.version(conn), tuple(sorted(scope.partners.items())),
+    # A report takes seconds: kept per data version, access version (a species made sensitive, an agreement
+    # changed) and visibility (what each partner's data shows), not per user, as the pages' answers are.
+    _, data_version, access_version = read_versions(conn, None)
+    key = (str(engine.url), data_version, access_version, tuple(sorted(scope.partners.items())),
            scope.caller.is_public, species, f, project, lang, fmt)
     if key in _MADE:
         return _MADE[key]

@@ -182,10 +182,12 @@ def review_plan(conn: Connection, caller: Caller, occasion_days: int = 7, specie
                 "message": "only editors of a partner have a review plan"}
     if not 1 <= occasion_days <= 366:
         raise WebError(f"occasion_days: must be between 1 and 366, not {occasion_days}")
-    from bigcats.web.summary import SummaryCache
+    from bigcats.web.context import read_versions
 
-    # A plan takes seconds on a large partner: kept per data version (imports and species decisions).
-    key = (str(conn.engine.url), SummaryCache.version(conn), tuple(sorted(mine)), occasion_days,
+    # A plan takes seconds on a large partner: kept per data version (imports and species decisions) and access
+    # version (a species' sensitivity, roles).
+    _, data_version, access_version = read_versions(conn, None)
+    key = (str(conn.engine.url), data_version, access_version, tuple(sorted(mine)), occasion_days,
            tuple(species or ()), min(max(limit, 0), 2000))
     if key in _PLANS:
         return _PLANS[key]
