@@ -252,6 +252,7 @@ def evaluate_folder(
     burst_background: bool = True,
     upscale: bool = False,
     workers: int | None = None,
+    cache_dir: str | Path | None = None,
 ) -> dict:
     """Evaluate identification on a labelled folder, by photo and by encounter, with the trade-off curve.
 
@@ -266,7 +267,7 @@ def evaluate_folder(
 
     workers = (os.cpu_count() or 1) if workers is None else workers
     usable, feats, refused = extract_folder(folder, labels, work_size=work_size, static_background=static_background,
-                                            burst_background=burst_background, upscale=upscale, workers=workers)
+                                            burst_background=burst_background, upscale=upscale, workers=workers, cache_dir=cache_dir)
     if len(usable) < 2:
         raise IdentifyError(f"{folder}: fewer than two usable photos ({len(refused)} refused)")
     cat = build_catalogue(usable, feats, nprobe=params_nprobe(len(usable)), work_size=work_size)
