@@ -64,6 +64,13 @@ def test_damaged_cache_entries_are_recomputed_and_refusals_remembered(tmp_path):
         with pytest.raises(UnidentifiableImage) as err:
             F.cached_extract(blank, blank.tobytes(), cache, None, source="blank.png")
         assert err.value.reason == "blank"
+    # A stricter quality gate is another entry: the cached acceptance is not reused.
+    img = cv2.imread(str(tmp_path / "images" / "0.png"))
+    data = (tmp_path / "images" / "0.png").read_bytes()
+    F.cached_extract(img, data, cache, None, source="0.png")
+    with pytest.raises(UnidentifiableImage) as err:
+        F.cached_extract(img, data, cache, None, source="0.png", gate=F.QualityGate(min_keypoints=10**6))
+    assert err.value.reason == "too_few_features"
 
 
 def _partition(groups):

@@ -216,13 +216,13 @@ def frame_xy(feat: ImageFeatures) -> np.ndarray:
 FEATURES_VERSION = 1  # bump when extraction changes what it returns for the same settings: old cache entries then miss
 
 
-def cache_key(data: bytes, box: tuple[int, int, int, int] | None, descriptor: Descriptor, work_size: int, upscale: bool) -> str:
+def cache_key(data: bytes, box: tuple[int, int, int, int] | None, descriptor: Descriptor, work_size: int, upscale: bool, gate: QualityGate = QualityGate()) -> str:
     """A feature cache entry's name: the photo's bytes, the box and every setting that changes the features."""
     import hashlib
 
     settings = getattr(descriptor, "settings", descriptor.name)
     h = hashlib.sha256(data)
-    h.update(repr((FEATURES_VERSION, box, settings, work_size, upscale, QualityGate())).encode())
+    h.update(repr((FEATURES_VERSION, box, settings, work_size, upscale, gate)).encode())
     return h.hexdigest()[:40]
 
 
@@ -232,10 +232,11 @@ def cached_extract(img: np.ndarray, data: bytes, cache_dir: str | Path | None, b
     Re-running an evaluation after a change to matching then re-matches without re-extracting. A refused photo is
     remembered with its reason. A damaged entry is recomputed, never trusted.
     """
-    if cache_dir is None:
+    if cache_dir is None or kwargs.get("mask") is not None:  # a mask is not part of the key: never cached
         return extract(img, box, **kwargs)
     cache_dir = Path(cache_dir)
-    key = cache_key(data, box, kwargs.get("descriptor") or default_descriptor(), kwargs.get("work_size", 512), kwargs.get("upscale", False))
+    key = cache_key(data, box, kwargs.get("descriptor") or default_descriptor(), kwargs.get("work_size", 512), kwargs.get("upscale", False),
+                    kwargs.get("gate", QualityGate()))
     path = cache_dir / key[:2] / f"{key}.npz"
     if path.exists():
         hit: ImageFeatures | tuple[str, str] | None = None
