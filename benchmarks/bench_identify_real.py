@@ -9,7 +9,10 @@ The photos carry no licence: they are extracted under --out (outside the reposit
    the same commit, read by `bigcats.identify.hotspotter.read_hsdb`), and the station is taken from the file name;
 3. `evaluate_folder` runs on the folder without boxes and with them (`--configs`), and the figures, the
    false-new/wrong-match curve by encounter, the per-individual table and the error sources are written
-   next to the photos (RESULTS.md, curve-*.csv, errors-*.csv, individuals-*.csv).
+   next to the photos (RESULTS.md, curve-*.csv, errors-*.csv, individuals-*.csv); the operating point is also
+   cross-validated by individual (each cat's threshold chosen on the other cats only).
+Each photo's features are cached under --cache-dir (default OUT/features), keyed by its bytes, box and settings:
+a re-run after a change to matching only re-matches (474 s rather than 1,694 s on the shared 2 cores).
 """
 
 from __future__ import annotations
@@ -84,6 +87,7 @@ def main() -> None:
     ap.add_argument("--git-dir", default="/work/.mirror/obaiga+hotspotter/repo")
     ap.add_argument("--out", type=Path, default=Path("/work/reid-data/bench"))
     ap.add_argument("--configs", default="boxes", help="comma-separated: plain (no boxes), boxes")
+    ap.add_argument("--cache-dir", type=Path, default=None, help="feature cache (default OUT/features): a re-run only re-matches")
     a = ap.parse_args()
     plain, boxed = prepare(a.git_dir, a.out)
     head = ("| set | queries | top-1 | top-5 | mAP | false new | wrong match | open-set known | threshold |\n"
@@ -92,17 +96,22 @@ def main() -> None:
     for name in a.configs.split(","):
         folder = {"plain": plain, "boxes": boxed}[name]
         t0 = time.perf_counter()
-        r = evaluate_folder(folder)
+        r = evaluate_folder(folder, cache_dir=a.cache_dir or a.out / "features")
         sec = time.perf_counter() - t0
         report.append(line(f"{name}: by photo (threshold 0.8)", r))
         report.append(line(f"{name}: by encounter (threshold 0.8)", r["by_encounter"]))
         if "operating_point" in r:
             report.append(line(f"{name}: by encounter at the operating point", r["operating_point"]["by_encounter"]))
+            cv = r["operating_point"].get("cross_validated")
+            if cv:
+                report.append(f"| {name}: by encounter, operating point cross-validated by individual ({cv['folds']} folds) | {cv['queries']} | | | | "
+                              f"{cv['false_new_rate']:.3f} | {cv['wrong_match_rate']:.3f} | {cv['open_set_false_known_rate']:.3f} | "
+                              f"{min(cv['thresholds'].values()):.2f}–{max(cv['thresholds'].values()):.2f} |")
         r["curve"].to_csv(a.out / f"curve-{name}.csv", index=False)
         r["errors"].to_csv(a.out / f"errors-{name}.csv", index=False)
         r["per_individual"].to_csv(a.out / f"individuals-{name}.csv", index=False)
         r["encounter_table"].to_csv(a.out / f"encounters-{name}.csv", index=False)
-        print("\n".join(report[-3:]), f"\n{name}: {sec:.0f} s, {len(r['refused'])} refused", flush=True)
+        print("\n".join(report[-4:]), f"\n{name}: {sec:.0f} s, {len(r['refused'])} refused", flush=True)
         print(r["per_individual"].to_string(index=False), flush=True)
         reasons = r["errors"]["reasons"].str.split("; ").explode().value_counts() if len(r["errors"]) else pd.Series(dtype=int)
         print(reasons.to_string(), flush=True)

@@ -200,3 +200,22 @@ def test_info_bars_are_cut_from_the_box():
     night = (bg // 6).astype(np.uint8)
     top, bottom = imprint_bands(night)
     assert top <= 0.08 * H and bottom <= 0.08 * H
+
+
+def test_static_keypoints_are_kept_inside_a_labelled_box(tmp_path):
+    """The same cat back on the same spot of a station: inside a box a person or detector drew, its coat stays."""
+    bg = scenery(8)
+    (tmp_path / "images").mkdir()
+    rows = []
+    for k in range(3):  # T1 three nights running at the same spot of one station
+        img, (x, y, w, h) = cat_at(bg, "T1", k, 200, 100)
+        cv2.imwrite(str(tmp_path / "images" / f"{k}.png"), img)
+        rows.append({"image": f"images/{k}.png", "individual": "T1", "encounter": f"e{k}", "station": "S", "x": x - 40, "y": y - 40, "w": w + 80, "h": h + 80})
+    labels = pd.DataFrame(rows)
+    _, boxed, _ = extract_folder(tmp_path, labels, burst_background=False)
+    _, plain, _ = extract_folder(tmp_path, labels, burst_background=False, static_background=False)
+    assert all(len(a.keypoints) == len(b.keypoints) and "dropped_static" not in a.meta for a, b in zip(boxed, plain, strict=True))
+    # Without boxes the same repeats are taken for scenery and dropped.
+    nobox = labels.drop(columns=list("xywh"))
+    _, unboxed, _ = extract_folder(tmp_path, nobox, burst_background=False)
+    assert sum(f.meta.get("dropped_static", 0) for f in unboxed) > 0

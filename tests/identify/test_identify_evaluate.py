@@ -81,3 +81,29 @@ def test_encounter_pooling_and_error_reasons():
     assert confidence_words(9.0, 1.0) == "very likely the same cat"
     assert confidence_words(0.2, 1.0) == "probably a cat not in the catalogue"
     assert confidence_words(float("nan"), 1.0) == "no match could be computed"
+
+
+def test_cross_validated_operating_point_never_lets_a_query_choose_its_threshold():
+    import pandas as pd
+
+    from bigcats.identify.calibrate import cross_validated, curve, operating_point
+    from bigcats.identify.errors import IdentifyError
+
+    # A's wrong match scores 5; B's right matches score 3 and 6; C's right match scores 4, its wrong one 2.
+    q = pd.DataFrame({"encounter": ["a1", "a2", "b1", "b2", "c1", "c2"], "individual": ["A", "A", "B", "B", "C", "C"],
+                      "has_reference": True, "rank": [1, 2, 1, 1, 1, 3], "best_score": [7.0, 5.0, 3.0, 6.0, 4.0, 2.0],
+                      "open_set_best_score": [1.0, 1.0, 5.5, 1.0, 1.0, 1.0]})
+    whole = operating_point(curve(q), 0.0)
+    assert whole["threshold"] == 5.000001 or whole["threshold"] > 5.0  # in-sample: just above A's wrong match
+    cv = cross_validated(q, 0.0)
+    # Without A, nothing wrong scores above 2: the threshold drops to just above 2 and A's 5.0 becomes a wrong match,
+    # which the in-sample operating point hid.
+    assert cv["thresholds"]["A"] <= 3.0 and cv["wrong_match_rate"] == pytest.approx(1 / 6)
+    # B and C are judged at thresholds set by A's wrong 5.0 (7.0 and 5.5): all four of their matches are called new.
+    assert cv["false_new_rate"] == pytest.approx(4 / 6) and cv["correct_match_rate"] == pytest.approx(1 / 6)
+    assert cv["folds"] == 3 and cv["queries"] == 6
+    assert cv["false_new_rate"] + cv["wrong_match_rate"] + cv["correct_match_rate"] == pytest.approx(1.0)
+    with pytest.raises(IdentifyError, match="at least two"):
+        cross_validated(q.assign(individual="A"), 0.0)
+    with pytest.raises(IdentifyError, match="lacks the column"):
+        cross_validated(q.drop(columns="individual"), 0.0)

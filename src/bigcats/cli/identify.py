@@ -158,6 +158,7 @@ def evaluate(
     bootstrap: Annotated[int, typer.Option(help="bootstrap resamples of encounters for the 95% intervals (0: none)")] = 1000,
     curve_out: Annotated[Path | None, typer.Option(help="write the false-new/wrong-match curve by encounter as CSV")] = None,
     errors_out: Annotated[Path | None, typer.Option(help="write every encounter whose cat is not first, with the likely reason, as CSV")] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="keep each photo's features here (keyed by its bytes, box and settings): a re-run only re-matches")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -166,7 +167,7 @@ def evaluate(
 
     try:
         result = evaluate_folder(folder, threshold, pool=pool, max_wrong_match=max_wrong_match, n_boot=bootstrap,
-                                 static_background=static_background, burst_background=burst_background)
+                                 static_background=static_background, burst_background=burst_background, cache_dir=cache_dir)
     except IdentifyError as err:
         fail(str(err))
     if curve_out is not None:

@@ -62,6 +62,48 @@ def operating_point(c: pd.DataFrame, max_wrong_match: float = 0.05, max_open_set
     return {k: float(row[k]) for k in CURVE_COLUMNS}
 
 
+def cross_validated(queries: pd.DataFrame, max_wrong_match: float = 0.05, by: str = "individual") -> dict:
+    """The operating point's rates as a new set would see them: each individual's queries judged at a threshold
+    chosen on the other individuals' queries only (leave-one-`by`-out).
+
+    `operating_point` on the whole set chooses the threshold on the very queries it then scores, which flatters
+    it. Here no query helps choose its own threshold. Returns the pooled false-new, wrong-match, correct-match
+    and open-set false-known rates, the folds used, and the threshold of each fold.
+    """
+    if by not in queries.columns:
+        raise IdentifyError(f"query table lacks the column {by!r} to cross-validate by")
+    groups = queries[by].astype(str)
+    if groups.nunique() < 2:
+        raise IdentifyError(f"cross-validation by {by} needs at least two of them, found {groups.nunique()}")
+    declared, first, closed, opened, thresholds = [], [], [], [], {}
+    for g in sorted(groups.unique()):
+        train, test = queries[groups != g], queries[groups == g]
+        try:
+            thr = operating_point(curve(train), max_wrong_match)["threshold"]
+        except IdentifyError:
+            continue  # nothing to calibrate on without this group: the fold is left out, and counted as such
+        thresholds[g] = thr
+        has_ref = test["has_reference"].astype(bool).to_numpy()
+        declared.append(test["best_score"].to_numpy(float)[has_ref] >= thr)
+        first.append(test["rank"].to_numpy(float)[has_ref] <= 1)
+        closed.append(has_ref.sum())
+        opened.append(test["open_set_best_score"].to_numpy(float) >= thr)
+    if not thresholds or sum(closed) == 0:
+        raise IdentifyError(f"no fold by {by} had both a threshold and a query with a reference")
+    d, f, o = np.concatenate(declared), np.concatenate(first), np.concatenate(opened)
+    return {
+        "by": by,
+        "folds": len(thresholds),
+        "queries": int(len(d)),
+        "false_new_rate": float(np.mean(~d)),
+        "wrong_match_rate": float(np.mean(d & ~f)),
+        "correct_match_rate": float(np.mean(d & f)),
+        "open_set_false_known_rate": float(np.mean(o)),
+        "thresholds": thresholds,
+        "max_wrong_match": max_wrong_match,
+    }
+
+
 # Bands of the score relative to the chosen threshold, and what each says to the person reviewing.
 WORDS = (
     (2.0, "very likely the same cat"),

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bigcats.identify.calibrate import curve, operating_point
+from bigcats.identify.calibrate import cross_validated, curve, operating_point
 from bigcats.identify.errors import IdentifyError
 from bigcats.identify.features import ImageFeatures
 from bigcats.identify.index import build_catalogue, extract_folder, read_labels
@@ -252,13 +252,15 @@ def evaluate_folder(
     burst_background: bool = True,
     upscale: bool = False,
     workers: int | None = None,
+    cache_dir: str | Path | None = None,
 ) -> dict:
     """Evaluate identification on a labelled folder, by photo and by encounter, with the trade-off curve.
 
     The top-level figures are by photo (as before, at `threshold` or the matcher's default); `by_encounter`
     holds the same figures with each encounter's photos pooled, `curve` the false-new/wrong-match trade-off by
     encounter, and `operating_point` the lowest threshold whose wrong-match rate by encounter is within
-    `max_wrong_match`: calibrated on this very set, so optimistic for a new one.
+    `max_wrong_match`: calibrated on this very set, so optimistic for a new one; its `cross_validated` entry gives
+    the rates with each individual's encounters judged at a threshold chosen on the other individuals only.
     """
     params = params if threshold is None else replace(params, threshold=threshold)
     labels = read_labels(folder)
@@ -266,7 +268,7 @@ def evaluate_folder(
 
     workers = (os.cpu_count() or 1) if workers is None else workers
     usable, feats, refused = extract_folder(folder, labels, work_size=work_size, static_background=static_background,
-                                            burst_background=burst_background, upscale=upscale, workers=workers)
+                                            burst_background=burst_background, upscale=upscale, workers=workers, cache_dir=cache_dir)
     if len(usable) < 2:
         raise IdentifyError(f"{folder}: fewer than two usable photos ({len(refused)} refused)")
     cat = build_catalogue(usable, feats, nprobe=params_nprobe(len(usable)), work_size=work_size)
@@ -286,6 +288,10 @@ def evaluate_folder(
     result["by_encounter"] = _summary(qe, params.threshold, n_boot)
     if op is not None:
         result["operating_point"] = {**op, "max_wrong_match": max_wrong_match, "by_encounter": _summary(qe, op["threshold"], n_boot)}
+        try:  # the same rates with no encounter helping to choose its own threshold (leave one individual out)
+            result["operating_point"]["cross_validated"] = cross_validated(qe, max_wrong_match, "individual")
+        except IdentifyError:
+            pass
     thr_used = op["threshold"] if op is not None else params.threshold
     result["by_encounter"]["per_partition"] = {k: metrics(g, thr_used) for k, g in qe.groupby("partition") if g["has_reference"].any()}
     if "level" in usable.columns and usable["level"].nunique() > 1:

@@ -8,6 +8,7 @@ RootSIFT later without touching the index or the matcher.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -61,6 +62,7 @@ class RootSIFT:
 
     def __init__(self, n_features: int = 400, contrast_threshold: float = 0.03) -> None:
         self._sift = cv2.SIFT_create(nfeatures=n_features, contrastThreshold=contrast_threshold)
+        self.settings = f"rootsift/{n_features}/{contrast_threshold}"  # names a feature cache's entries
 
     def detect_and_describe(self, grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Detect SIFT keypoints and return RootSIFT descriptors."""
@@ -209,6 +211,60 @@ def frame_xy(feat: ImageFeatures) -> np.ndarray:
     scale = feat.meta.get("scale", 1.0)
     ox, oy = feat.meta.get("offset", (0, 0))
     return feat.keypoints[:, :2] / scale + np.array([ox, oy], np.float32)
+
+
+FEATURES_VERSION = 1  # bump when extraction changes what it returns for the same settings: old cache entries then miss
+
+
+def cache_key(data: bytes, box: tuple[int, int, int, int] | None, descriptor: Descriptor, work_size: int, upscale: bool, gate: QualityGate = QualityGate()) -> str:
+    """A feature cache entry's name: the photo's bytes, the box and every setting that changes the features."""
+    import hashlib
+
+    settings = getattr(descriptor, "settings", descriptor.name)
+    h = hashlib.sha256(data)
+    h.update(repr((FEATURES_VERSION, box, settings, work_size, upscale, gate)).encode())
+    return h.hexdigest()[:40]
+
+
+def cached_extract(img: np.ndarray, data: bytes, cache_dir: str | Path | None, box: tuple[int, int, int, int] | None = None, **kwargs) -> ImageFeatures:
+    """`extract`, reusing the features stored under `cache_dir` for the same bytes, box and settings.
+
+    Re-running an evaluation after a change to matching then re-matches without re-extracting. A refused photo is
+    remembered with its reason. A damaged entry is recomputed, never trusted.
+    """
+    if cache_dir is None or kwargs.get("mask") is not None:  # a mask is not part of the key: never cached
+        return extract(img, box, **kwargs)
+    cache_dir = Path(cache_dir)
+    key = cache_key(data, box, kwargs.get("descriptor") or default_descriptor(), kwargs.get("work_size", 512), kwargs.get("upscale", False),
+                    kwargs.get("gate", QualityGate()))
+    path = cache_dir / key[:2] / f"{key}.npz"
+    if path.exists():
+        hit: ImageFeatures | tuple[str, str] | None = None
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                if "refused" in z:
+                    hit = tuple(str(v) for v in z["refused"])[:2]
+                else:
+                    meta = {"scale": float(z["scale"]), "offset": tuple(int(v) for v in z["offset"]), "frame": tuple(int(v) for v in z["frame"])}
+                    hit = ImageFeatures(z["keypoints"], z["descriptors"], tuple(int(v) for v in z["shape"]), float(z["sharpness"]), meta)
+        except (OSError, ValueError, KeyError, EOFError):
+            hit = None  # a damaged or foreign file: extract again and overwrite it
+        if isinstance(hit, ImageFeatures):
+            return hit
+        if hit is not None:
+            raise UnidentifiableImage(hit[0], hit[1], kwargs.get("source"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+    try:
+        f = extract(img, box, **kwargs)
+    except UnidentifiableImage as err:
+        np.savez(tmp, refused=np.array([err.reason, err.detail]))
+        os.replace(tmp, path)
+        raise
+    np.savez(tmp, keypoints=f.keypoints, descriptors=f.descriptors, shape=np.array(f.shape), sharpness=f.sharpness,
+             scale=f.meta["scale"], offset=np.array(f.meta["offset"]), frame=np.array(f.meta["frame"]))
+    os.replace(tmp, path)  # whole or not at all: parallel workers never read half an entry
+    return f
 
 
 def extract_file(path: str | Path, box: tuple[int, int, int, int] | None = None, **kwargs) -> ImageFeatures:

@@ -200,9 +200,9 @@ _JOBS: list = []  # the shares a forked worker inherits (a descriptor holding Op
 def _extract_bursts(k: int) -> tuple[dict, list, dict, dict]:
     """Features of some bursts (one worker's share): features, refused, box source and infrared flag per row."""
     from bigcats.identify.background import foreground_masks, mask_box
-    from bigcats.identify.features import extract, load_image
+    from bigcats.identify.features import cached_extract, load_image
 
-    folder, names, boxes, bursts, descriptor, work_size, burst_background, upscale = _JOBS[k]
+    folder, names, boxes, bursts, descriptor, work_size, burst_background, upscale, cache_dir = _JOBS[k]
     feats: dict[int, ImageFeatures] = {}
     refused, source, infrared = [], {}, {}
     for rows in bursts:  # a burst at a time: its frames tell the animal from the scenery
@@ -222,7 +222,8 @@ def _extract_bursts(k: int) -> tuple[dict, list, dict, dict]:
                 mask = masks.get(i)
                 box, src = (mask_box(mask), "burst") if mask is not None else (None, "none")
             try:
-                feats[i] = extract(img, box, descriptor=descriptor, source=str(folder / names[i]), work_size=work_size, upscale=upscale)
+                data = (folder / names[i]).read_bytes() if cache_dir is not None else b""
+                feats[i] = cached_extract(img, data, cache_dir, box, descriptor=descriptor, source=str(folder / names[i]), work_size=work_size, upscale=upscale)
                 source[i], infrared[i] = src, is_infrared(img)
             except UnidentifiableImage as err:
                 refused.append((i, names[i], err.reason, err.detail))
@@ -241,15 +242,17 @@ def extract_folder(
     burst_background: bool = True,
     upscale: bool = False,
     workers: int = 1,
+    cache_dir: str | Path | None = None,
 ) -> tuple[pd.DataFrame, list[ImageFeatures], pd.DataFrame]:
     """Features of every photo in a folder: (usable labels, their features, refused photos with reason).
 
     The animal is found before it is matched: a box in the labels (x,y,w,h pixels, or Camtrap DP's relative
     bboxX/bboxY/bboxWidth/bboxHeight) crops the photo; a photo without one, in a burst of three or more frames
-    (same `encounter`), is cropped to what differs from the burst's median (`burst_background`); keypoints that
-    repeat at the same place of the frame in other encounters at the same `station` are dropped
-    (`static_background`). The usable labels gain `box_source` (labels, burst, none) and `infrared`.
-    With `workers` > 1, bursts are shared out to forked processes.
+    (same `encounter`), is cropped to what differs from the burst's median (`burst_background`); in photos without
+    a box in the labels, keypoints that repeat at the same place of the frame in other encounters at the same
+    `station` are dropped (`static_background`). The usable labels gain `box_source` (labels, burst, none) and `infrared`.
+    With `workers` > 1, bursts are shared out to forked processes. `cache_dir` keeps each photo's features on
+    disk, keyed by its bytes, box and settings (`features.cached_extract`), so that a re-run only re-matches.
     """
     import multiprocessing as mp
 
@@ -263,7 +266,7 @@ def extract_folder(
     groups = list(labels.groupby(labels["encounter"].astype(str) if "encounter" in labels.columns else labels["image"], sort=False).indices.values())
     n = max(1, min(workers, len(groups)))
     shares = [groups[k::n] for k in range(n)]
-    _JOBS[:] = [(folder, names, boxes, share, descriptor, work_size, burst_background, upscale) for share in shares]
+    _JOBS[:] = [(folder, names, boxes, share, descriptor, work_size, burst_background, upscale, cache_dir) for share in shares]
     try:
         if n > 1 and "fork" in mp.get_all_start_methods():
             with mp.get_context("fork").Pool(n) as pool:
@@ -290,7 +293,12 @@ def extract_folder(
     usable["infrared"] = [infrared[i] for i in keep]
     if static_background and "station" in usable.columns and len(out):
         static = static_keypoints(out, usable["station"].astype(str).to_numpy(), usable["encounter"].astype(str).to_numpy())
-        out = [drop_keypoints(f, s) if s.any() and (~s).sum() >= 8 else f for f, s in zip(out, static, strict=True)]
+        # Only where no box was given: inside a box drawn round the animal, a keypoint repeating at the same spot of
+        # the station is as likely the same cat back on its marking rock as a rock (on the snow-leopard set,
+        # dropping them inside the chip boxes cost 2 of 47 encounters their first place). The vote-level rule
+        # (`match.drop_scenery_votes`) still applies to every photo.
+        boxed = usable["box_source"].to_numpy() == "labels"
+        out = [drop_keypoints(f, s) if s.any() and (~s).sum() >= 8 and not b else f for f, s, b in zip(out, static, boxed, strict=True)]
     refused_df = pd.DataFrame(refused, columns=["image", "reason", "detail"])
     return usable, out, refused_df
 

@@ -37,6 +37,7 @@ class MatchParams:
     threshold: float = DEFAULT_THRESHOLD
     scenery_radius: float = 0.02  # fraction of the frame's diagonal; see drop_scenery_votes
     imprint_radius: float = 0.004  # the same pixels in any photo: a camera's logo or info bar
+    per_individual: bool = False  # neighbours counted one per individual (see votes): a cat seen 300 times no longer crowds out the rest
 
 
 @dataclass
@@ -94,11 +95,34 @@ def votes(nb: Neighbours, part: Partition, individual_code: np.ndarray, excluded
     dist = np.take_along_axis(nb.dist, order, 1)
     img = np.take_along_axis(img, order, 1)
     rows = np.take_along_axis(rows, order, 1)
+    bad = np.take_along_axis(bad, order, 1)
+    if params.per_individual:
+        # Only the nearest neighbour of each individual counts: the k voters are the k nearest *individuals* and the
+        # normaliser the (k+1)-th. Without this, one cat photographed 300 times fills every query descriptor's k
+        # nearest neighbours with itself and the true cat, seen twice, never gets a vote (HotSpotter's name scoring).
+        # Where fewer than k+1 individuals are among the neighbours fetched, the farthest neighbour fetched
+        # normalises (a lower bound on the (k+1)-th individual's distance).
+        far = np.take_along_axis(dist, np.clip((~bad).sum(1) - 1, 0, None)[:, None], 1)[:, 0]
+        ind = np.where(bad, -1, individual_code[np.maximum(img, 0)])
+        dup = np.zeros_like(bad)
+        for c in range(1, ind.shape[1]):
+            dup[:, c] = (ind[:, :c] == ind[:, c : c + 1]).any(1)
+        bad = (ind < 0) | dup
+        order = np.argsort(bad, axis=1, kind="stable")
+        dist = np.take_along_axis(dist, order, 1)
+        img = np.take_along_axis(img, order, 1)
+        rows = np.take_along_axis(rows, order, 1)
+        bad = np.take_along_axis(bad, order, 1)
     n_valid = (~bad).sum(1)
     k = params.k
     usable = n_valid >= 2  # need at least one voter and one normaliser
     norm_col = np.clip(np.minimum(n_valid, k + 1) - 1, 0, None)
     norm = np.take_along_axis(dist, norm_col[:, None], 1)[:, 0]
+    if params.per_individual:
+        short = (n_valid < k + 1) & (n_valid >= 1)
+        usable = usable | short
+        norm_col = np.where(short, n_valid, norm_col)
+        norm = np.where(short, far, norm)
     cols = np.arange(min(k, dist.shape[1]))[None, :]
     voter = (cols < norm_col[:, None]) & usable[:, None]
     q = np.broadcast_to(np.arange(len(dist))[:, None], voter.shape)[voter]
@@ -110,6 +134,8 @@ def votes(nb: Neighbours, part: Partition, individual_code: np.ndarray, excluded
         "row": rows[:, : cols.shape[1]][voter],
         "weight": (norm[:, None] - dist[:, : cols.shape[1]])[voter],
     })
+    if params.per_individual:  # the farthest neighbour fetched normalises; it does not also vote
+        frame = frame[frame["weight"] > 0]
     # One vote per query descriptor and individual: the nearest (rows are distance-ordered, so the first).
     return frame.drop_duplicates(["q", "individual"], keep="first")
 
