@@ -5,7 +5,9 @@ photographing the animals it catalogued (the coat of a true animal is the same w
 Each partner's photos become its catalogue (reference photos per flank in the store); one partner's
 catalogue is matched against the other's, the proposed pairs above the threshold are accepted as a reviewer
 would (decisions by "demo-reviewer"), and the accepted pairs are scored against the truth. A few new photos
-are then identified into the review queue, where they wait for a person.
+are then identified into the review queue, where they wait for a person. Each new photo gets a media row in the
+deployment and at the time of an event of that cat which the partner photographed but could not identify, so the
+review page shows its date, station and camera as it would for a partner's own photo.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from bigcats.identify.reconcile import reconcile
 from bigcats.store.query import catalogue_aliases
 
 SPECIES_KEYS = {"Panthera tigris altaica": "tiger", "Panthera pardus orientalis": "leopard"}
+QUERY_SOURCE = "bigcats-demo-query:"  # media source ids of the demo's new photos (one per file, so re-runs add none)
 REVIEWER = "demo-reviewer"
 LEVEL = "moderate"
 
@@ -82,9 +85,46 @@ def _encounters(shots: pd.DataFrame) -> pd.DataFrame:
                          "scientificName": shots["scientificName"]})
 
 
+def query_media(engine: Engine, events: pd.DataFrame, partner: str, species: str, shots: pd.DataFrame) -> list[int | None]:
+    """A media row for each new photo (path, trueID), in the deployment and at the time of an event of that cat
+    the partner photographed but did not identify (else any event of the cat, else of the species, at the partner);
+    the same file gets the same row on every run. None where the partner has no such event."""
+    from sqlalchemy import select
+
+    from bigcats.store.models import Deployment, Media, Partner, Project
+
+    ev = events[(events["partner"] == partner) & (events["scientificName"] == species)].sort_values(["eventStart", "eventID"])
+    out: list[int | None] = []
+    with engine.begin() as conn:
+        deps = dict(conn.execute(select(Deployment.source_id, Deployment.id).join(Project, Deployment.project_id == Project.id)
+                                 .join(Partner, Project.partner_id == Partner.id).where(Partner.code == partner)).all())
+        for path, true_id in zip(shots["path"], shots["trueID"], strict=True):
+            mine = ev[ev["trueID"] == true_id]
+            pick = next((c for c in (mine[~mine["identified"]], mine, ev) if len(c)), None)
+            dep = None if pick is None else deps.get(str(pick["deploymentID"].iloc[0]))
+            if dep is None:
+                out.append(None)
+                continue
+            source = QUERY_SOURCE + Path(path).name
+            found = conn.execute(select(Media.id).where(Media.deployment_id == dep, Media.source_id == source)).scalar()
+            if found is None:
+                start = pd.Timestamp(pick["eventStart"].iloc[0])
+                start = start.tz_convert("UTC").tz_localize(None) if start.tzinfo else start
+                offset = conn.execute(select(Deployment.utc_offset).where(Deployment.id == dep)).scalar() or 0
+                found = conn.execute(Media.__table__.insert().values(
+                    deployment_id=dep, source_id=source, capture_method="activityDetection",
+                    timestamp_utc=start.to_pydatetime(), utc_offset=int(offset), file_path=str(Path(path).resolve()),
+                    file_public=False, file_name=Path(path).name, file_mediatype="image/jpeg")).inserted_primary_key[0]
+            out.append(int(found))
+    return out
+
+
 def run_identification(engine: Engine, truth, out: Path, seed: int = 1, individuals_per_species: int = 12,
-                       photos: int = 4) -> dict:
-    """Photograph a subset of the simulated cats, reconcile the two partners' catalogues, fill the review queue."""
+                       photos: int = 4, species: dict[str, str] | None = None) -> dict:
+    """Photograph a subset of the simulated cats, reconcile the two partners' catalogues, fill the review queue.
+
+    species: scientific name to coat key (`identify.coats`); the tiger and the Amur leopard unless given.
+    """
     t0 = time.perf_counter()
     out = Path(out)
     folder = out / "identification" / "photos"
@@ -92,7 +132,7 @@ def run_identification(engine: Engine, truth, out: Path, seed: int = 1, individu
     codes = truth.codes
     params = MatchParams()
     report: dict = {"level": LEVEL, "threshold": params.threshold, "species": {}}
-    for species, key in SPECIES_KEYS.items():
+    for species, key in (species or SPECIES_KEYS).items():
         chosen = _subset(codes, species, individuals_per_species, rng)
         partners = chosen["partner"].value_counts().index.tolist()
         if len(partners) < 2:
@@ -118,6 +158,7 @@ def run_identification(engine: Engine, truth, out: Path, seed: int = 1, individu
         new_shots = _shoot(pd.concat([known, stranger.assign(partner=a, partnerCode="unknown-" + stranger["trueID"])]),
                            key, 1, 200, folder, seed)
         q_used, q_feats, q_refused = _features(new_shots)
+        q_media = query_media(engine, truth.events, a, species, q_used)
         refused.append(q_refused.assign(partner=a))
         alias = catalogue_aliases(engine)
         alias = alias[(alias["partner"] == a) & (alias["scientificName"] == species)]
@@ -127,7 +168,7 @@ def run_identification(engine: Engine, truth, out: Path, seed: int = 1, individu
         for i, f in enumerate(q_feats):  # one match per new photo
             res = match_features(f, cat_q, species, str(q_used["side"].iloc[i]), params)
             rows = cat.proposals_from_match(res).assign(image=q_used["path"].iloc[i], scientificName=species,
-                                                         side=q_used["side"].iloc[i])
+                                                         side=q_used["side"].iloc[i], media_id=q_media[i])
             queued += cat.propose(engine, rows, method="rootsift-lnbnn-ransac", partner=a)
             expected = shared.get(q_used["partnerCode"].iloc[i])
             decisions.append({"image": Path(q_used["path"].iloc[i]).name, "truth": expected or "new individual",
@@ -142,6 +183,7 @@ def run_identification(engine: Engine, truth, out: Path, seed: int = 1, individu
             "precision": correct / len(acc_set) if acc_set else None,
             "recall": correct / len(true_set) if true_set else None,
             "queued_for_review": queued, "new_photos": decisions,
+            "new_photos_with_media": sum(m is not None for m in q_media),
             "refused": pd.concat(refused, ignore_index=True).to_dict(orient="records"),
         }
     report["review_queue"] = int(len(cat.pending(engine)))

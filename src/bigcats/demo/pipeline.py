@@ -20,6 +20,7 @@ from bigcats.demo.identification import run_identification
 from bigcats.demo.maps import run_maps
 from bigcats.demo.population import run_population
 from bigcats.demo.reports import run_reports
+from bigcats.demo.snow_leopards import SNOW_LEOPARD, run_snow_leopards
 from bigcats.exchange.camtrapdp.importer import import_package
 from bigcats.exchange.camtrapdp.writer import write_package
 from bigcats.simulate.config import SurveyConfig
@@ -49,6 +50,7 @@ class DemoResult:
     census: dict = field(default_factory=dict)
     maps: dict = field(default_factory=dict)
     reports: dict = field(default_factory=dict)
+    snow_leopards: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """The result as a plain dictionary for JSON output."""
@@ -57,7 +59,7 @@ class DemoResult:
                 "summary": self.summary, "truth": self.truth, "analytics": self.analytics,
                 "population": self.population, "identification": self.identification, "census": self.census,
                 "maps": self.maps,
-                "reports": self.reports}
+                "reports": self.reports, "snow_leopards": self.snow_leopards}
 
 
 def catalogue_codes(survey: SimulatedSurvey) -> pd.DataFrame:
@@ -69,9 +71,15 @@ def catalogue_codes(survey: SimulatedSurvey) -> pd.DataFrame:
     return codes
 
 
-def write_partner_packages(survey: SimulatedSurvey, folder: Path) -> dict[str, Path]:
-    """Each partner's share as its own Camtrap DP package, in the partner's own codes and clock."""
+def write_partner_packages(survey: SimulatedSurvey, folder: Path, joint_catalogue: bool = True) -> dict[str, Path]:
+    """Each partner's share as its own Camtrap DP package, in the partner's own codes and clock.
+
+    joint_catalogue: each individual also carries the partners' shared catalogue code; without it the partners'
+    catalogues are separate until identification reconciles them.
+    """
     codes = catalogue_codes(survey)
+    if not joint_catalogue:
+        codes = codes.assign(catalogueID=None)
     paths = {}
     for code, share in survey.partners.items():
         individuals = share.individuals.merge(
@@ -100,14 +108,16 @@ def population_for_report(population: dict) -> dict[str, dict]:
 
 
 # `bigcats demo --quick`: the same steps on a smaller survey with fewer bootstrap replicates and coat photos
-QUICK = {"stations": 100, "analytics_boot": 50, "census_boot": 200, "report_boot": 50, "photographed": 5}
+QUICK = {"stations": 100, "analytics_boot": 50, "census_boot": 200, "report_boot": 50, "photographed": 5,
+         "snow_leopards": 4}
+SNOW_LEOPARDS_PHOTOGRAPHED = 6  # cats photographed for the Altai catalogues: the added step stays short
 
 
 def demo_steps(reports: bool = True, quick: bool = False) -> int:
     """How many times run_demo calls its step callback (for a progress bar's total)."""
     # simulate, packages, one import per partner, agreements, summary, analytics, population, identification,
-    # census, maps, and the reports when asked
-    return 9 + len(SurveyConfig().partners) + int(reports)
+    # snow leopards, census, maps, and the reports when asked
+    return 10 + len(SurveyConfig().partners) + int(reports)
 
 
 def record_agreements(engine: Engine, partners: list[str]) -> list[int]:
@@ -162,6 +172,10 @@ def run_demo(out: str | Path = "bigcats-demo", db: str | None = None, seed: int 
     step("identifying cats from their coats: photos, matching, cross-border reconciliation, review queue")
     result.identification = run_identification(
         engine, survey.truth, out, seed=seed, **({"individuals_per_species": QUICK["photographed"]} if quick else {}))
+    step("snow leopards on the Mongolia-Russia border (Altai): survey, packages, import, coats, one catalogue")
+    result.snow_leopards = run_snow_leopards(
+        out, seed=seed, quick=quick,
+        individuals=QUICK["snow_leopards"] if quick else SNOW_LEOPARDS_PHOTOGRAPHED)
     step("winter track census of tigers and their prey")
     sides = {}
     for code, share in sorted(survey.partners.items()):
@@ -172,9 +186,13 @@ def run_demo(out: str | Path = "bigcats-demo", db: str | None = None, seed: int 
     result.maps = run_maps(frames, survey.truth, out / "maps", seed=seed, languages=languages)
     if reports:
         step("status reports and brochures in " + ", ".join(languages))
+        boot = {"n_boot": QUICK["report_boot"]} if quick else {}
         result.reports = run_reports(engine, out, languages=languages,
-                                     estimates=population_for_report(result.population),
-                                     **({"n_boot": QUICK["report_boot"]} if quick else {}))
+                                     estimates=population_for_report(result.population), **boot)
+        # The Altai's snow leopards from their own store, in the first language only (keeps the demo short).
+        altai = run_reports(open_store(result.snow_leopards["db"]), out, languages=languages[:1],
+                            species=(SNOW_LEOPARD,), **boot)
+        result.reports["reports"].update(altai["reports"])
     (out / "summary.json").write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str),
                                       encoding="utf-8")
     return result
