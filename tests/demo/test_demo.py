@@ -50,7 +50,8 @@ def test_demo_packages_are_valid_camtrap_dp(demo):
 def test_demo_is_reproducible_and_idempotent(demo, tmp_path):
     out, first = demo
     engine = open_store(first["db"])
-    before = table_counts(engine)
+    altai = open_store(first["snow_leopards"]["db"])
+    before, altai_before = table_counts(engine), table_counts(altai)
     res = CliRunner().invoke(app, ["demo", "--out", str(out), "--seed", "3", "--no-reports", "--quick", "--json"])
     assert res.exit_code == 0, res.output
     again = json.loads(res.stdout)
@@ -59,6 +60,10 @@ def test_demo_is_reproducible_and_idempotent(demo, tmp_path):
     after = table_counts(engine)
     assert {k: v for k, v in after.items() if k != "intake_batch"} == \
         {k: v for k, v in before.items() if k != "intake_batch"}
+    # The Altai component too: its packages, catalogue links, new photos' media rows and review queue are not doubled.
+    assert {k: v for k, v in table_counts(altai).items() if k != "intake_batch"} == \
+        {k: v for k, v in altai_before.items() if k != "intake_batch"}
+    assert again["snow_leopards"]["summary"] == first["snow_leopards"]["summary"]
 
 
 def test_demo_runs_every_step_of_the_system(demo):
@@ -72,3 +77,19 @@ def test_demo_runs_every_step_of_the_system(demo):
         for kind in ("status-en", "brochure-en"):
             for path in files[kind].values():
                 assert (out / "reports").exists() and __import__("pathlib").Path(path).stat().st_size > 1000
+
+
+def test_demo_has_the_third_component_in_its_own_store(demo):
+    """Snow leopards on the Mongolia-Russia border: their own landscape, store and catalogue; the Amur store keeps
+    the two Amur cats only (whole-store analyses of it would otherwise mix two landscapes)."""
+    out, result = demo
+    sl = result["snow_leopards"]
+    assert set(sl["summary"]["stations"]) == {"MNG", "RUS"}
+    assert sl["db"] != result["db"] and "Panthera uncia" not in result["summary"]["detections"]
+    assert "Panthera uncia" in sl["summary"]["detections"]
+    ident = sl["identification"]["species"]["Panthera uncia"]
+    assert ident["merged"] >= 1 and ident["precision"] == 1.0
+    files = result["reports"]["reports"]["Panthera uncia"]
+    assert set(files) == {"status-en", "brochure-en"}
+    html = __import__("pathlib").Path(files["status-en"]["html"]).read_text(encoding="utf-8")
+    assert "Сийлхэм" in html or "ИР-" in html  # the Mongolian partner's own labels reach its report

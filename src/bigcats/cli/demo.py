@@ -76,6 +76,10 @@ def _where(r: dict) -> str:
     lines.append(f"  {len(lines)}. every number beside the simulation's truth: {out / 'summary.json'}")
     lines.append(f"  {len(lines)}. the web application on the demo's database: bigcats users add admin --partner LLNP "
                  f"--role administrator --db {out / 'bigcats-demo.db'}; bigcats serve --db {out / 'bigcats-demo.db'}")
+    altai = r.get("snow_leopards", {}).get("db")
+    if altai:
+        lines.append(f"  {len(lines)}. the snow leopards of the Altai (Mongolia-Russia), in their own database: "
+                     f"{altai.removeprefix('sqlite:///')}")
     return "\n".join(lines)
 
 

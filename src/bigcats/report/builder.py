@@ -59,6 +59,9 @@ class StatusReport:
     census: dict[str, pd.DataFrame] | None = None
     patrols: pd.DataFrame | None = None  # country ('all' last), patrols, km, hours, signs, threats, threatsPer100km
     notes: list[dict] = field(default_factory=list)  # what was not estimated and why: {"code": ..., values}
+    # one reference photo per catalogued individual (individualID, side, path, bbox*): for the status report's
+    # catalogue table only; never in to_dict (a server's folders are nobody's business) nor in the brochure
+    photos: pd.DataFrame | None = None
 
     def target_rai(self, country: str = "all") -> dict[str, Any]:
         """The RAI row of the target species for a side ('all' for the whole area)."""
@@ -257,7 +260,19 @@ def build_status(inputs: ReportInputs, species: str, area: str = "all", period: 
         population=population_table(population), movement=movement_summary(movement, target),
         census=census_tables(fmp, tigers, target) or census_for_species(getattr(inputs, "census", None), target),
         patrols=patrol_table(inputs, target, sides, period),
-        notes=notes)
+        notes=notes, photos=individual_photos(getattr(inputs, "photos", None), individuals, target))
+
+
+def individual_photos(photos: pd.DataFrame | None, individuals: pd.DataFrame, species: str) -> pd.DataFrame | None:
+    """One reference photo per individual of the table (the left flank first, then the earliest), or None."""
+    if photos is None or photos.empty or individuals.empty:
+        return None
+    mine = photos[(photos["scientificName"] == species) & photos["individualID"].isin(individuals["individualID"])
+                  & photos["path"].notna()]
+    if mine.empty:
+        return None
+    order = mine.assign(_left=(mine["side"] != "left").astype(int), _n=range(len(mine)))
+    return order.sort_values(["_left", "_n"]).drop_duplicates("individualID").drop(columns=["_left", "_n"])
 
 
 def patrol_table(inputs: ReportInputs, species: str, sides: list[str], period: Period) -> pd.DataFrame | None:

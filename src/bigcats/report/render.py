@@ -21,6 +21,7 @@ from bigcats.geo.privacy import DEFAULT_CELL_KM
 from bigcats.report import figures as figs
 from bigcats.report.builder import StatusReport
 from bigcats.report.errors import ReportError
+from bigcats.report.photos import thumbnail_uris
 from bigcats.report.references import numbered
 from bigcats.report.words import Words
 
@@ -124,6 +125,7 @@ def status_context(report: StatusReport, words: Words, figures: dict[str, Path])
     title = _("Status report: %(species)s") % {"species": words.species(report.species)}
     ctx = _common(report, words, title)
     sex = {"male": _("male"), "female": _("female")}
+    photos = thumbnail_uris(report.photos)  # the partners' document: see report/photos.py for who sees photos
     # With one country side the whole-area rows repeat it: they are shown only when there are two sides.
     effort = report.effort if len(report.sides) > 1 else report.effort[report.effort["country"] != "all"]
     abundance = report.abundance if len(report.sides) > 1 else report.abundance[report.abundance["country"] != "all"]
@@ -146,8 +148,11 @@ def status_context(report: StatusReport, words: Words, figures: dict[str, Path])
         individuals=[{"id": r.individualID, "sex": sex.get(r.sex, _("unknown")) if isinstance(r.sex, str) else _("unknown"),
                       "sides": words.sides(r.sides), "detections": words.number(r.detections),
                       "first": words.date(r.firstSeen, "medium"), "last": words.date(r.lastSeen, "medium"),
-                      "codes": r.partnerCodes if isinstance(r.partnerCodes, str) else ""}
+                      "codes": r.partnerCodes if isinstance(r.partnerCodes, str) else "",
+                      "photo": photos.get(str(r.individualID))}
                      for r in report.individuals.itertuples()],
+        # the photo column only where some individual has a photo the report could read
+        photo_column=bool(photos),
         population=None if report.population is None else [
             {"region": _("whole survey area") if r.region == "all" else words.country(str(r.region)),
              "density": words.interval(r.density, r.densityLower, r.densityUpper, 2),
