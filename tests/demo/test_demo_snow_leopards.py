@@ -93,3 +93,30 @@ def test_new_photos_have_media_rows_where_and_when_the_cat_was_there(altai):
     for item in extras:
         taken = item["taken"]
         assert taken and taken["date"] and taken["station"] and taken["camera"], item
+
+
+def test_the_review_page_shows_when_where_and_which_camera(altai):
+    """Through the web API as the photographer's partner sees it: every queued photo says date, station, camera."""
+    from fastapi.testclient import TestClient
+
+    from bigcats.access.users import add_user
+    from bigcats.store.load import ensure_partner
+    from bigcats.web.app import create_app
+
+    out, r, engine = altai
+    owner = r["identification"]["species"][SNOW_LEOPARD]["partners"][0]
+    with engine.begin() as conn:
+        add_user(conn, "ranger", "a-long-password", ensure_partner(conn, owner), "editor")
+    client = TestClient(create_app(r["db"]))
+    client.get("/login")
+    signed = client.post("/api/auth/login", json={"username": "ranger", "password": "a-long-password"},
+                         headers={"X-CSRF-Token": client.cookies.get("bigcats_csrf")})
+    assert signed.status_code == 200, signed.text
+    items = client.get("/api/review").json()["items"]
+    assert len(items) == r["identification"]["species"][SNOW_LEOPARD]["queued_for_review"]
+    for item in items:
+        taken = item["taken"]
+        assert taken and taken["date"].startswith("2024-") and taken["date"].endswith("+07:00"), item
+        assert taken["station"].startswith("СН-" if owner == "SNNP" else "SG-") and taken["camera"], taken
+    photo = client.get(f"/api/review/{items[0]['id']}/query.jpg")
+    assert photo.status_code == 200 and photo.content[:2] == b"\xff\xd8"
