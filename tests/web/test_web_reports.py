@@ -71,7 +71,10 @@ def test_report_reads_only_what_the_caller_may_see(sqlite_world):
         assert set(public.frames.deployments["partner"]) == {"A"}
         assert set(public.frames.observations["partner"]) == {"A"} and public.census is None
         a_scope = build_scope(conn, _caller(conn, "admin_a"))
-        seen = scoped_inputs(engine, conn, a_scope).frames.observations
+        scoped = scoped_inputs(engine, conn, a_scope)
+        seen = scoped.frames.observations
+        # Catalogue photos (which may be another partner's) only for those who see everything (issue 16).
+        assert public.photos is None and scoped.photos is None
         # B shares only roe deer with A; C nothing.
         assert set(seen.loc[seen["partner"] == "B", "scientificName"]) == {"Capreolus pygargus"}
         assert "C" not in set(seen["partner"])

@@ -68,7 +68,9 @@ def scoped_inputs(engine: Engine, conn: Connection, scope: Scope, partner: str |
                    catalogue=catalogue, patrols=patrols,
                    # Field records and census tables are not cut by partner: only for those who see everything.
                    incidental=inputs.incidental if everything else None,
-                   census=inputs.census if everything else None)
+                   census=inputs.census if everything else None,
+                   # A reference photo may be another partner's: the catalogue's crops only for those who see all.
+                   photos=inputs.photos if everything else None)
 
 
 def report_file(engine: Engine, conn: Connection, scope: Scope, species: str, f: Filters, project: str | None,
