@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import stat
-import zipfile
 
 import pytest
 
@@ -14,27 +12,16 @@ from bigcats.exchange.sync.bundle import unpack
 from bigcats.exchange.sync.errors import SyncError
 from bigcats.web.errors import WebError
 from bigcats.web.uploads import safe_extract
-
-
-def _zip(members: dict[str, bytes], link: str | None = None) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-        if link:
-            info = zipfile.ZipInfo(link)
-            info.external_attr = (stat.S_IFLNK | 0o777) << 16
-            zf.writestr(info, "/etc/passwd")
-    return buf.getvalue()
+from test_web_security import _zip_bytes
 
 
 HOSTILE = {
-    "parent path": _zip({"../escape.csv": b"x"}),
-    "absolute path": _zip({"/tmp/escape.csv": b"x"}),
-    "drive letter": _zip({"C:/escape.csv": b"x"}),
-    "symbolic link": _zip({"ok.csv": b"a"}, link="data/link"),
-    "zip bomb": _zip({"zeros.csv": b"0" * (8 << 20)}),
-    "many small members adding up to a bomb": _zip({f"m{i}.csv": b"0" * 60_000 for i in range(300)}),
+    "parent path": _zip_bytes({"../escape.csv": b"x"}),
+    "absolute path": _zip_bytes({"/tmp/escape.csv": b"x"}),
+    "drive letter": _zip_bytes({"C:/escape.csv": b"x"}),
+    "symbolic link": _zip_bytes({"ok.csv": b"a"}, symlink="data/link"),
+    "zip bomb": _zip_bytes({"zeros.csv": b"0" * (8 << 20)}),
+    "many small members adding up to a bomb": _zip_bytes({f"m{i}.csv": b"0" * 60_000 for i in range(300)}),
 }
 
 
@@ -61,7 +48,7 @@ def test_not_a_zip_is_refused_with_its_name(tmp_path):
 
 
 def test_headers_that_lie_about_sizes_are_caught_while_unpacking(tmp_path):
-    data = bytearray(_zip({"a.csv": b"1" * 200_000}))
+    data = bytearray(_zip_bytes({"a.csv": b"1" * 200_000}))
     # Make the central directory claim a tiny uncompressed size: the byte count while unpacking must stop it.
     at = data.rfind(b"PK\x01\x02")
     data[at + 24:at + 28] = (10).to_bytes(4, "little")
@@ -72,5 +59,5 @@ def test_headers_that_lie_about_sizes_are_caught_while_unpacking(tmp_path):
 
 
 def test_a_plain_archive_unpacks(tmp_path):
-    folder = unpack(_zip({"datapackage.json": b"{}", "data/observations.csv": b"a,b\n1,2\n"}), tmp_path / "p")
+    folder = unpack(_zip_bytes({"datapackage.json": b"{}", "data/observations.csv": b"a,b\n1,2\n"}), tmp_path / "p")
     assert (folder / "data" / "observations.csv").read_text() == "a,b\n1,2\n"
