@@ -31,6 +31,9 @@ from bigcats.identify.hotspotter import read_hsdb
 COMMIT = "bc7f4368269d737225731d870618eb29c88412f1"
 ROOT = Path(__file__).resolve().parents[1]
 TOOL = Path("/work/shared/tools/reid-devset")
+# What each encounter shows, audited by eye from contact sheets of every encounter's crops (2026-12-01): which
+# encounters share a body region with another encounter of their cat, i.e. which a coat matcher can answer at all.
+AUDIT = ROOT / "benchmarks" / "data" / "snow-leopard-audit.csv"
 
 
 def git(gd: str, *args: str) -> str:
@@ -88,6 +91,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("/work/reid-data/bench"))
     ap.add_argument("--configs", default="boxes", help="comma-separated: plain (no boxes), boxes")
     ap.add_argument("--cache-dir", type=Path, default=None, help="feature cache (default OUT/features): a re-run only re-matches")
+    ap.add_argument("--views", type=Path, default=AUDIT, help="audit of the body regions each encounter shows (identify.views)")
     a = ap.parse_args()
     plain, boxed = prepare(a.git_dir, a.out)
     head = ("| set | queries | top-1 | top-5 | mAP | false new | wrong match | open-set known | threshold |\n"
@@ -96,7 +100,7 @@ def main() -> None:
     for name in a.configs.split(","):
         folder = {"plain": plain, "boxes": boxed}[name]
         t0 = time.perf_counter()
-        r = evaluate_folder(folder, cache_dir=a.cache_dir or a.out / "features")
+        r = evaluate_folder(folder, cache_dir=a.cache_dir or a.out / "features", views=a.views)
         sec = time.perf_counter() - t0
         report.append(line(f"{name}: by photo (threshold 0.8)", r))
         report.append(line(f"{name}: by encounter (threshold 0.8)", r["by_encounter"]))
@@ -107,11 +111,16 @@ def main() -> None:
                 report.append(f"| {name}: by encounter, operating point cross-validated by individual ({cv['folds']} folds) | {cv['queries']} | | | | "
                               f"{cv['false_new_rate']:.3f} | {cv['wrong_match_rate']:.3f} | {cv['open_set_false_known_rate']:.3f} | "
                               f"{min(cv['thresholds'].values()):.2f}–{max(cv['thresholds'].values()):.2f} |")
+        comp = r.get("comparable")
+        if comp and "by_encounter" in comp:
+            report.append(line(f"{name}: comparable encounters only ({comp['comparable']} of {comp['encounters']}; "
+                               f"top-1 ceiling {comp['top1_ceiling']:.3f}; {comp['found_beyond_coat']} of the other {comp['beyond_coat']} found first)",
+                               comp["by_encounter"]))
         r["curve"].to_csv(a.out / f"curve-{name}.csv", index=False)
         r["errors"].to_csv(a.out / f"errors-{name}.csv", index=False)
         r["per_individual"].to_csv(a.out / f"individuals-{name}.csv", index=False)
         r["encounter_table"].to_csv(a.out / f"encounters-{name}.csv", index=False)
-        print("\n".join(report[-4:]), f"\n{name}: {sec:.0f} s, {len(r['refused'])} refused", flush=True)
+        print("\n".join(report[-5:]), f"\n{name}: {sec:.0f} s, {len(r['refused'])} refused", flush=True)
         print(r["per_individual"].to_string(index=False), flush=True)
         reasons = r["errors"]["reasons"].str.split("; ").explode().value_counts() if len(r["errors"]) else pd.Series(dtype=int)
         print(reasons.to_string(), flush=True)

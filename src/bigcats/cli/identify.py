@@ -129,6 +129,9 @@ def _evaluation_tables(result: dict) -> object:
     rows = [("by photo", result), ("by encounter", result["by_encounter"])]
     if "operating_point" in result:
         rows.append((f"by encounter at the operating point (wrong match ≤ {result['operating_point']['max_wrong_match']:.0%})", result["operating_point"]["by_encounter"]))
+    comp = result.get("comparable")
+    if comp and "by_encounter" in comp:
+        rows.append((f"comparable encounters ({comp['comparable']} of {comp['encounters']}, top-1 ceiling {comp['top1_ceiling']:.0%})", comp["by_encounter"]))
     for name, m in rows:
         t.add_row(name, str(m["queries"]), pct(m, "top1"), pct(m, "top5"), f"{m['mAP']:.2f}", pct(m, "false_new_rate"),
                   pct(m, "wrong_match_rate"), pct(m, "open_set_wrong_match_rate"), f"{m['threshold']:.2f}")
@@ -159,6 +162,7 @@ def evaluate(
     curve_out: Annotated[Path | None, typer.Option(help="write the false-new/wrong-match curve by encounter as CSV")] = None,
     errors_out: Annotated[Path | None, typer.Option(help="write every encounter whose cat is not first, with the likely reason, as CSV")] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="keep each photo's features here (keyed by its bytes, box and settings): a re-run only re-matches")] = None,
+    views: Annotated[Path | None, typer.Option(help="an audit CSV (individual,encounter,regions) of the body regions each encounter shows: adds the figures on comparable encounters and the ceiling")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -167,7 +171,8 @@ def evaluate(
 
     try:
         result = evaluate_folder(folder, threshold, pool=pool, max_wrong_match=max_wrong_match, n_boot=bootstrap,
-                                 static_background=static_background, burst_background=burst_background, cache_dir=cache_dir)
+                                 static_background=static_background, burst_background=burst_background, cache_dir=cache_dir,
+                                 views=views)
     except IdentifyError as err:
         fail(str(err))
     if curve_out is not None:

@@ -224,6 +224,8 @@ def error_sources(q: pd.DataFrame, images: pd.DataFrame) -> pd.DataFrame:
             refs_ir = infrared.reindex(own).to_numpy() > 0.5
             if len(refs_ir) and (refs_ir != q_ir).all():
                 reasons.append("night infrared against daylight references only" if q_ir else "daylight against infrared references only")
+        if not rec.get("comparable", True):  # from a person's audit of what each encounter shows (identify.views)
+            reasons.append("no body region in common with the cat's other encounters")
         if rec["partition"].endswith("|unknown"):
             reasons.append("flank unknown")
         if not reasons:
@@ -253,6 +255,7 @@ def evaluate_folder(
     upscale: bool = False,
     workers: int | None = None,
     cache_dir: str | Path | None = None,
+    views: str | Path | pd.DataFrame | None = None,
 ) -> dict:
     """Evaluate identification on a labelled folder, by photo and by encounter, with the trade-off curve.
 
@@ -261,9 +264,16 @@ def evaluate_folder(
     encounter, and `operating_point` the lowest threshold whose wrong-match rate by encounter is within
     `max_wrong_match`: calibrated on this very set, so optimistic for a new one; its `cross_validated` entry gives
     the rates with each individual's encounters judged at a threshold chosen on the other individuals only.
+    `views` (an audit table or its path, see `identify.views`) adds `comparable`: the figures on the encounters
+    that share a body region with another encounter of their cat, and how many lie beyond any coat matcher.
     """
     params = params if threshold is None else replace(params, threshold=threshold)
     labels = read_labels(folder)
+    audit = None
+    if views is not None:  # read before the photos: a bad audit fails in a second, not after the extraction
+        from bigcats.identify.views import mark_comparable, read_views
+
+        audit = views if isinstance(views, pd.DataFrame) else read_views(views)
     import os
 
     workers = (os.cpu_count() or 1) if workers is None else workers
@@ -275,6 +285,8 @@ def evaluate_folder(
     scores = score_table(cat, feats, params, workers=workers)
     qp = queries(cat, scores, "photo")
     qe = queries(cat, scores, "encounter", pool)
+    if audit is not None:
+        qe = mark_comparable(qe, audit, str(views) if not isinstance(views, pd.DataFrame) else "the audit")
     c = curve(qe)
     try:
         op = operating_point(c, max_wrong_match)
@@ -297,12 +309,31 @@ def evaluate_folder(
     if "level" in usable.columns and usable["level"].nunique() > 1:
         lv = usable.set_index("image")["level"]
         result["per_level"] = {str(k): metrics(g, params.threshold) for k, g in qp.groupby(qp["query"].map(lv))}
+    if "comparable" in qe.columns:
+        result["comparable"] = comparable_summary(qe, thr_used, n_boot)
     result["curve"] = c
     result["per_individual"] = per_individual(qe, thr_used)
     result["errors"] = error_sources(qe, usable)
     result["queries_table"] = qp
     result["encounter_table"] = qe
     return result
+
+
+def comparable_summary(qe: pd.DataFrame, threshold: float, n_boot: int = 0) -> dict:
+    """Figures on the encounters an appearance matcher can answer, and the ceiling the others set on top-1/top-5.
+
+    `qe` is a per-encounter query table with a `comparable` column (`identify.views.mark_comparable`). The ceiling
+    counts every comparable encounter as found: the best any matcher that ignores the background can do, unless
+    it is lucky on the others.
+    """
+    closed = qe[qe["has_reference"].astype(bool)]
+    ok = closed["comparable"].astype(bool)
+    out: dict = {"encounters": int(len(closed)), "comparable": int(ok.sum()), "beyond_coat": int((~ok).sum()),
+                 "top1_ceiling": float(ok.mean()) if len(closed) else float("nan"),
+                 "found_beyond_coat": int((closed.loc[~ok, "rank"] <= 1).sum())}
+    if ok.any():
+        out["by_encounter"] = _summary(closed[ok], threshold, n_boot)
+    return out
 
 
 def params_nprobe(n_images: int) -> int:
