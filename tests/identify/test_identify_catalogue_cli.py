@@ -28,6 +28,15 @@ def test_review_merge_history_undo_through_the_cli(sqlite_url, tmp_path):
                 partner="CHN")
     queue = _run("review", "list", "--db", sqlite_url)["pending"]
     assert [p["individual"] for p in queue] == ["CHN:T1", "RUS:T1"]
+    # The box and flank a reviewer sets (as in the review page), refused when malformed, then undoable.
+    b = _run("review", "box", str(queue[0]["id"]), "--box", "0.1,0.2,0.3,0.4", "--who", "li", "--db", sqlite_url)
+    assert b["action"] == "box" and b["box"] == [0.1, 0.2, 0.3, 0.4]
+    assert cat.observation_box(engine, obs[("CHN", 3)], (100, 200)) == (20, 20, 60, 40)
+    for bad in ("0.1,0.2,0.3", "a,b,c,d", "0.9,0.2,0.3,0.4"):
+        res = runner.invoke(app, ["review", "box", str(queue[0]["id"]), "--box", bad, "--who", "li", "--db", sqlite_url])
+        assert res.exit_code == 1 and ("--box" in res.output or "inside the photo" in res.output), res.output
+    _run("undo", str(b["decision"]), "--who", "li", "--db", sqlite_url)
+    assert cat.observation_box(engine, obs[("CHN", 3)], (100, 200)) is None
     d = _run("review", "confirm", str(queue[0]["id"]), "--who", "li", "--db", sqlite_url)
     assert d["individual"] == "CHN:T1"
     assert _run("review", "list", "--db", sqlite_url)["pending"] == []
@@ -38,7 +47,7 @@ def test_review_merge_history_undo_through_the_cli(sqlite_url, tmp_path):
     listed = _run("list", "--species", "tiger", "--db", sqlite_url)["individuals"]
     assert [i["code"] for i in listed] == ["RUS:T1"]
     hist = _run("history", "--db", sqlite_url)["decisions"]
-    assert [(h["action"], h["who"]) for h in hist] == [("confirm", "li"), ("merge", "anna")]
+    assert [(h["action"], h["who"]) for h in hist] == [("box", "li"), ("undo", "li"), ("confirm", "li"), ("merge", "anna")]
     _run("undo", str(m["decision"]), "--who", "anna", "--db", sqlite_url)
     ids = load_frames(engine).observations.set_index("observationID")["individualID"]
     assert ids["CHN-o3"] == "CHN:T1" and ids["RUS-o0"] == "RUS:T1"
@@ -82,3 +91,8 @@ def test_identify_match_propose_writes_the_review_queue(sqlite_url, easy_leopard
     assert json.loads(res.stdout)["proposed"] >= 1
     queue = _run("review", "list", "--partner", "LLNP", "--db", sqlite_url)["pending"]
     assert queue[0]["individual"] == query["individual"] and queue[0]["rank"] == 1 and queue[0]["side"] == query["side"]
+    # Without --box, --observation brings the box stored on that observation (e.g. drawn in the review page): an
+    # observation that does not exist is a clear refusal, not a full-frame match.
+    res = runner.invoke(identify_app, ["match", str(folder / query["image"]), "--index", str(tmp_path / "idx"),
+                                       "--species", "leopard", "--observation", "987654", "--db", sqlite_url, "--json"])
+    assert res.exit_code == 1 and "no observation 987654" in res.output

@@ -75,3 +75,42 @@ def test_review_flow_confirms_with_role_and_csrf(world, tmp_path):
     assert list(a02["individualID"]) == ["T1"]
     hist = cat.history(q["engine"])
     assert list(zip(hist["action"], hist["who"], strict=True)) == [("confirm", "editor_a")]
+
+
+def test_a_box_drawn_in_the_review_page_reaches_the_observation_and_the_next_match(world, tmp_path):
+    db_url, info = world
+    q = _queue(db_url, info, tmp_path)
+    url = f"/api/review/{q['a']}/box"
+    box = {"bboxX": 0.25, "bboxY": 0.1, "bboxWidth": 0.5, "bboxHeight": 0.6, "side": "right"}
+    public = client_for(db_url)
+    assert public.post(url, json=box, headers=csrf(public)).status_code == 401
+    viewer = sign_in(client_for(db_url), "viewer_a")
+    assert viewer.post(url, json=box, headers=csrf(viewer)).status_code == 403
+    editor = sign_in(client_for(db_url), "editor_a")
+    assert editor.post(f"/api/review/{q['b']}/box", json=box, headers=csrf(editor)).status_code == 404  # B's photo
+    assert editor.post(url, json=box).status_code == 403  # no CSRF token
+    # Attacks on the box itself: outside the photo, too small, half given, not numbers, an unknown flank.
+    for bad in ({**box, "bboxX": 0.8}, {**box, "bboxWidth": 0.001}, {**box, "bboxY": -0.1}, {"bboxX": 0.1, "bboxY": 0.1},
+                {**box, "side": "top"}, {**box, "bboxX": "left"}, {}):
+        r = editor.post(url, json=bad, headers=csrf(editor))
+        assert r.status_code in (400, 422), (bad, r.text)
+    r = editor.post(url, content=b'{"bboxX": 0.1, "bboxY": 0.1, "bboxWidth": 0.2, "bboxHeight": 1e999}',
+                    headers=csrf(editor) | {"Content-Type": "application/json"})
+    assert r.status_code in (400, 422), r.text  # JSON's overflow reads as infinity
+    with q["engine"].connect() as conn:
+        assert conn.execute(select(Observation.bbox_x).where(Observation.id == q["obs"])).scalar() is None  # nothing changed
+    r = editor.post(url, json=box, headers=csrf(editor))
+    assert r.status_code == 200 and r.json()["action"] == "box" and r.json()["side"] == "right"
+    item = editor.get("/api/review").json()["items"][0]
+    assert item["side"] == "right" and (item["bboxX"], item["bboxWidth"]) == (0.25, 0.5)
+    # The next matching run of that observation crops to the box, in the photo's pixels.
+    assert cat.observation_box(q["engine"], q["obs"], (1000, 2000, 3)) == (500, 100, 1000, 600)
+    # Who drew it is in the log, and undo restores the box and the flank exactly.
+    hist = cat.history(q["engine"])
+    assert list(zip(hist["action"], hist["who"], strict=True)) == [("box", "editor_a")]
+    cat.undo(q["engine"], int(hist["id"].iloc[-1]), "editor_a")
+    assert cat.observation_box(q["engine"], q["obs"], (1000, 2000, 3)) is None
+    assert editor.get("/api/review").json()["items"][0]["side"] == "left"
+    # A decided proposal takes no box.
+    editor.post(f"/api/review/{q['a']}", json={"decision": "confirm"}, headers=csrf(editor))
+    assert editor.post(url, json=box, headers=csrf(editor)).status_code in (404, 409)

@@ -225,3 +225,54 @@ def test_scientist_and_public_walk(live, browser, shared_data, tmp_path, tmp_pat
     assert "Photos are shown to partners" in public.inner_text("main")
     assert "Exact location" not in public.inner_text("#sightings-table")
     assert not errors, errors
+
+
+def test_editor_draws_the_animals_box_and_sets_the_flank(walk_world, serve_app, browser, tmp_path):
+    """The review page's box tool in Chromium: a drag on the photo to identify is stored on its observation."""
+    from bigcats.store.models import Observation
+    from bigcats.web import create_app
+
+    db_url, info, media, photos = walk_world
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        a = conn.execute(select(Partner.id).where(Partner.code == "A")).scalar_one()
+        tiger = conn.execute(select(Species.id).where(Species.scientific_name == "Panthera tigris altaica")).scalar_one()
+        t1 = conn.execute(select(Individual.id).where(Individual.code == "T1")).scalar_one()
+        obs = conn.execute(select(Observation.id).where(Observation.media_id.is_not(None), Observation.species_id == tiger)
+                           .order_by(Observation.id)).scalars().first()
+        assert obs is not None
+        pid = conn.execute(IdentificationProposal.__table__.insert().values(
+            observation_id=obs, species_id=tiger, side="left", individual_id=t1, score=9.0, rank=1, status="pending",
+            proposed_at=datetime(2024, 3, 3), method="rootsift-lnbnn-ransac", partner_id=a)).inserted_primary_key[0]
+    errors: list[str] = []
+    with serve_app(create_app(db_url, media_root=media, thumb_dir=tmp_path / "thumbs")) as url:
+        page = _page(browser, errors)
+        page.goto(f"{url}/login")
+        page.fill("#username-input", "editor_a")
+        page.fill("#password-input", PASSWORD)
+        page.click("#signin-button")
+        page.wait_for_url(f"{url}/")
+        page.goto(f"{url}/review")
+        page.wait_for_selector(f'.review-item[data-proposal="{pid}"]')
+        item = page.locator(f'.review-item[data-proposal="{pid}"]')
+        item.locator("select.flank-choice").select_option("right")
+        _until(page, f"() => document.querySelector('.review-item[data-proposal=\"{pid}\"] .status').textContent.startsWith('Saved')")
+        img = item.locator(".zoom-panel img").first
+        _until(page, f"() => document.querySelector('.review-item[data-proposal=\"{pid}\"] .zoom-panel img').complete")
+        item.locator("button", has_text="Draw the animal's box").click()
+        b = img.bounding_box()
+        page.mouse.move(b["x"] + 0.2 * b["width"], b["y"] + 0.2 * b["height"])
+        page.mouse.down()
+        page.mouse.move(b["x"] + 0.5 * b["width"], b["y"] + 0.5 * b["height"], steps=5)
+        page.mouse.move(b["x"] + 0.7 * b["width"], b["y"] + 0.8 * b["height"], steps=5)
+        page.mouse.up()
+        page.wait_for_timeout(300)
+        _until(page, "() => !!document.querySelector('.drawn-box')")
+    with engine.connect() as conn:
+        box = conn.execute(select(Observation.bbox_x, Observation.bbox_y, Observation.bbox_width, Observation.bbox_height)
+                           .where(Observation.id == obs)).one()
+        side = conn.execute(select(IdentificationProposal.side).where(IdentificationProposal.id == pid)).scalar_one()
+    engine.dispose()
+    assert side == "right"
+    assert box[0] is not None and all(abs(v - w) < 0.03 for v, w in zip(box, (0.2, 0.2, 0.5, 0.6), strict=True)), box
+    assert not errors, errors

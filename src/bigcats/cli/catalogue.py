@@ -234,3 +234,22 @@ def new(proposal: int, code: Annotated[str | None, typer.Option(help="catalogue 
         who: WhoOption = None, note: str | None = None, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Declare the photo a new individual: a new catalogue code (and the partner's alias)."""
     _decide(proposal, "new", who, db, as_json, code=code, partner=partner, partner_code=partner_code, note=note)
+
+
+@review_app.command()
+def box(proposal: int,
+        bbox: Annotated[str | None, typer.Option("--box", help="x,y,width,height relative to the photo (0 to 1), as Camtrap DP's bbox fields")] = None,
+        side: Annotated[str | None, typer.Option(help="the flank seen: left, right or unknown")] = None,
+        who: WhoOption = None, note: str | None = None, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Set the animal's box and/or flank on a proposal's photo (as the review page's box tool); undoable."""
+    from bigcats.identify.catalogue import set_box
+
+    try:
+        parts = [float(v) for v in bbox.split(",")] if bbox else None
+        if parts is not None and len(parts) != 4:
+            raise IdentifyError(f"--box {bbox!r}: expected four numbers x,y,width,height")
+        emit(set_box(_engine(db), proposal, _who(who), parts, side, note=note), as_json)
+    except ValueError:
+        fail(f"--box {bbox!r}: expected four numbers x,y,width,height")
+    except IdentifyError as err:
+        fail(str(err))

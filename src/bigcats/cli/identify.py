@@ -67,7 +67,7 @@ def match(
     species: Annotated[str, typer.Option(help="tiger, leopard, snow_leopard or a scientific name")] = "tiger",
     side: Annotated[str, typer.Option(help="left, right or unknown flank (unknown: compared with both)")] = "left",
     threshold: Annotated[float | None, typer.Option(help="best score below which the photo is a new individual")] = None,
-    box: Annotated[str | None, typer.Option(help="bounding box x,y,w,h of the animal")] = None,
+    box: Annotated[str | None, typer.Option(help="bounding box x,y,w,h of the animal (default: the box stored on --observation, e.g. drawn in the review page)")] = None,
     detector: Annotated[Path | None, typer.Option(help="an ONNX animal detector (e.g. MegaDetector v5 exported) to find the box")] = None,
     station: Annotated[str | None, typer.Option(help="the photo's station, to ignore scenery shared with its catalogue photos")] = None,
     top: int = 10,
@@ -88,6 +88,11 @@ def match(
             raise IdentifyError(f"--box {box!r}: expected four integers x,y,w,h")
         params = MatchParams() if threshold is None else MatchParams(threshold=threshold)
         img = load_image(image)
+        if bbox is None and observation is not None:  # a box a person drew in the review page beats a detector's
+            from bigcats.identify.catalogue import observation_box
+            from bigcats.store.db import open_store
+
+            bbox = observation_box(open_store(db), observation, img.shape)
         if bbox is None and detector is not None:
             from bigcats.identify.detector import OnnxDetector
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Connection, Engine, Table, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from bigcats.core.clock import utcnow
 from bigcats.identify.errors import IdentifyError
@@ -316,6 +317,81 @@ def decide(engine: Engine, proposal_id: int, decision: str, who: str, when: date
     return {"decision": did, "action": action, "proposal": proposal_id, "individual": code_out, "individual_id": ind_id}
 
 
+def _box(box: tuple[float, float, float, float] | list[float]) -> tuple[float, float, float, float]:
+    """A box relative to the photo (Camtrap DP's bboxX, bboxY, bboxWidth, bboxHeight), checked."""
+    import math
+
+    try:
+        x, y, w, h = (float(v) for v in box)
+    except (TypeError, ValueError):
+        raise IdentifyError(f"box {box!r}: expected four numbers x, y, width, height relative to the photo (0 to 1)") from None
+    if not all(math.isfinite(v) for v in (x, y, w, h)):
+        raise IdentifyError(f"box {box!r}: every value must be a finite number")
+    if x < 0 or y < 0 or w < MIN_BOX or h < MIN_BOX or x + w > 1 + 1e-9 or y + h > 1 + 1e-9:
+        raise IdentifyError(f"box {box!r}: must lie inside the photo (x, y >= 0, x + width <= 1, y + height <= 1) "
+                            f"and be at least {MIN_BOX:.0%} of it each way")
+    return x, y, min(w, 1 - x), min(h, 1 - y)
+
+
+MIN_BOX = 0.01  # a box under 1% of the frame either way is a slip of the mouse, not an animal
+
+
+def set_box(engine: Engine, proposal_id: int, who: str, box: tuple[float, float, float, float] | None = None,
+            side: str | None = None, when: datetime | None = None, note: str | None = None) -> dict:
+    """A reviewer's box round the animal and/or flank for a pending proposal's photo, recorded as a decision.
+
+    The box (relative to the photo, as Camtrap DP's bboxX/bboxY/bboxWidth/bboxHeight) goes on the photo's
+    observation(s) of that species, where exports, report crops and the next matching run of the observation
+    (`bigcats identify match --observation ID`) read it; the flank goes on the photo's pending proposals. Undo
+    restores both.
+    """
+    from bigcats.identify.match import SIDES
+
+    if box is None and side is None:
+        raise IdentifyError("nothing to set: give a box, a flank or both")
+    bx = _box(box) if box is not None else None
+    if side is not None and str(side).lower() not in SIDES:
+        raise IdentifyError(f"flank {side!r} is not left, right or unknown")
+    with engine.begin() as conn:
+        p = _proposal(conn, proposal_id)
+        if p["status"] != "pending":
+            raise IdentifyError(f"proposal {proposal_id} is already {p['status']}: a box or flank is set before deciding")
+        ch = _Changes(conn)
+        siblings = _siblings(conn, p)
+        if bx is not None:
+            if p["observation_id"] is not None:
+                obs_ids = [p["observation_id"]]
+            elif p["media_id"] is not None:
+                obs_ids = list(conn.execute(select(Observation.id).where(
+                    Observation.media_id == p["media_id"], Observation.species_id == p["species_id"])).scalars())
+            else:
+                obs_ids = []
+            if not obs_ids:
+                raise IdentifyError(f"proposal {proposal_id}: its photo has no observation in the store to hold a box")
+            ch.update("observation", obs_ids, bbox_x=bx[0], bbox_y=bx[1], bbox_width=bx[2], bbox_height=bx[3])
+        if side is not None:
+            pend = list(conn.execute(select(IdentificationProposal.id).where(
+                IdentificationProposal.id.in_(siblings), IdentificationProposal.status == "pending")).scalars())
+            ch.update("identification_proposal", pend, side=str(side).lower())
+        did = _record(ch, "box", who, when, proposal_id=proposal_id, individual_id=p["individual_id"], note=note)
+    return {"decision": did, "action": "box", "proposal": proposal_id, "box": list(bx) if bx else None,
+            "side": str(side).lower() if side is not None else p["side"], "changed": len(ch.log)}
+
+
+def observation_box(engine: Engine, observation_id: int, shape: tuple[int, ...]) -> tuple[int, int, int, int] | None:
+    """The stored box of an observation in pixels (x, y, w, h) of a photo of `shape`, or None when it has none."""
+    with engine.connect() as conn:
+        row = conn.execute(select(Observation.bbox_x, Observation.bbox_y, Observation.bbox_width, Observation.bbox_height)
+                           .where(Observation.id == observation_id)).one_or_none()
+    if row is None:
+        raise IdentifyError(f"no observation {observation_id} in the database")
+    if any(v is None for v in row):
+        return None
+    H, W = shape[:2]
+    x, y, w, h = _box(tuple(row))
+    return int(round(x * W)), int(round(y * H)), max(1, int(round(w * W))), max(1, int(round(h * H)))
+
+
 # --- merge, split, undo ------------------------------------------------------------------------------------
 
 
@@ -574,11 +650,15 @@ def pending(engine: Engine, partners: list[int] | None = None, limit: int = 200,
                   func.min(IndividualImage.file_path).label("candidate_image"))
            .group_by(IndividualImage.individual_id, IndividualImage.side).subquery())
     obs_media = select(Observation.media_id).where(Observation.id == p.observation_id).scalar_subquery()
+    obs = aliased(Observation)  # the photo's box, where its observation has one (a reviewer may have drawn it)
     q = (select(p.id, p.observation_id, func.coalesce(p.media_id, obs_media).label("media_id"), p.image,
                 Species.scientific_name.label("scientificName"), p.side, p.individual_id,
                 Individual.code.label("individual"), p.score, p.rank, p.proposed_at, p.method,
-                p.partner_id, Partner.code.label("partner"), ref.c.candidate_media_id, ref.c.candidate_image)
+                p.partner_id, Partner.code.label("partner"), ref.c.candidate_media_id, ref.c.candidate_image,
+                obs.bbox_x.label("bboxX"), obs.bbox_y.label("bboxY"), obs.bbox_width.label("bboxWidth"),
+                obs.bbox_height.label("bboxHeight"))
          .join(Species, p.species_id == Species.id)
+         .outerjoin(obs, obs.id == p.observation_id)
          .outerjoin(Individual, p.individual_id == Individual.id)
          .outerjoin(Partner, p.partner_id == Partner.id)
          .outerjoin(ref, and_(ref.c.individual_id == p.individual_id, ref.c.side == p.side))
@@ -590,7 +670,8 @@ def pending(engine: Engine, partners: list[int] | None = None, limit: int = 200,
         out = pd.DataFrame(conn.execute(q).mappings().all(),
                            columns=["id", "observation_id", "media_id", "image", "scientificName", "side",
                                     "individual_id", "individual", "score", "rank", "proposed_at", "method", "partner_id",
-                                    "partner", "candidate_media_id", "candidate_image"])
+                                    "partner", "candidate_media_id", "candidate_image", "bboxX", "bboxY", "bboxWidth",
+                                    "bboxHeight"])
     thr = DEFAULT_THRESHOLD if threshold is None else threshold
     out["confidence"] = [confidence_words(float(sc), thr) if sc is not None and ind is not None else "probably a cat not in the catalogue"
                          for sc, ind in zip(out["score"], out["individual"], strict=True)]

@@ -327,6 +327,36 @@ def review_decide(proposal_id: int, body: ReviewDecision, caller: UserDep, state
         raise WebError(str(err), status=409 if "already" in str(err) else 400) from None
 
 
+class ReviewBox(BaseModel):
+    """A reviewer's box round the animal (relative to the photo, Camtrap DP's bbox fields) and/or its flank."""
+
+    bboxX: float | None = None
+    bboxY: float | None = None
+    bboxWidth: float | None = None
+    bboxHeight: float | None = None
+    side: str | None = None  # left, right or unknown
+    note: str | None = None
+
+
+@router.post("/review/{proposal_id}/box")
+def review_box(proposal_id: int, body: ReviewBox, caller: UserDep, state: StateDep) -> dict:
+    """Set the animal's box and/or flank on a proposal's photo (editors of the photo's partner); undoable."""
+    from bigcats.identify.catalogue import set_box
+    from bigcats.identify.errors import IdentifyError
+
+    row = _visible_proposal(state, caller, proposal_id)
+    if not caller.has_role(row["partner_id"], "editor"):
+        raise WebError("drawing a box needs the editor role in the photo's partner", status=403)
+    parts = (body.bboxX, body.bboxY, body.bboxWidth, body.bboxHeight)
+    if any(v is not None for v in parts) and any(v is None for v in parts):
+        raise WebError("box: give all four of bboxX, bboxY, bboxWidth, bboxHeight, or none")
+    box = parts if parts[0] is not None else None
+    try:
+        return set_box(state.engine, proposal_id, caller.username or f"user {caller.user_id}", box, body.side, note=body.note)
+    except IdentifyError as err:
+        raise WebError(str(err), status=409 if "already" in str(err) else 400) from None
+
+
 @router.get("/summary")
 def summary(conn: Conn, scope: ScopeDep, f: FiltersDep, state: StateDep,
             density: Annotated[bool, Query(description="also fit SCR density (seconds)")] = False) -> dict:

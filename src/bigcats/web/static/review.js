@@ -1,7 +1,8 @@
 // The review queue: each proposed match shows the photo to identify beside the candidate's reference photo of the
 // same flank, both zoomable (wheel, pinch, drag; zoomed together unless unticked), with when, where and with
 // which camera the photo was taken, the candidate's other photos and the score in words. A decision is sent
-// with the CSRF token and the row leaves the queue.
+// with the CSRF token and the row leaves the queue. An editor can drag a box round the animal on the photo to
+// identify and set its flank: both are stored (undoably) for the next matching run of that photo.
 (function () {
   const list = document.getElementById("review-list");
   const t = JSON.parse(document.getElementById("review-i18n").textContent);
@@ -24,6 +25,52 @@
         if (ok) { row.remove(); if (!list.querySelector(".review-item")) list.textContent = list.dataset.empty; }
         else { status.textContent = body.detail || body.error || String(body); }
       });
+  }
+  function saveBox(item, body, status) {
+    return fetch("/api/review/" + item.id + "/box", { method: "POST", headers: { "X-CSRF-Token": csrf(), "Content-Type": "application/json" }, body: JSON.stringify(body) })
+      .then(r => r.json().then(b => ({ ok: r.ok, b })))
+      .then(({ ok, b }) => { status.textContent = ok ? t.saved : (b.detail || b.error || String(b)); status.className = ok ? "status" : "status error"; return ok; });
+  }
+  // The box as an overlay on the photo's stage, from relative coordinates (0-1) of the photo as shown.
+  function showBox(stage, img, box) {
+    let ov = stage.querySelector(".drawn-box");
+    if (!box) { if (ov) ov.remove(); return; }
+    if (!ov) { ov = el("div", "drawn-box"); stage.appendChild(ov); }
+    const s = stage.getBoundingClientRect(), r = img.getBoundingClientRect();
+    ov.style.left = (r.left - s.left + box[0] * r.width) + "px"; ov.style.top = (r.top - s.top + box[1] * r.height) + "px";
+    ov.style.width = (box[2] * r.width) + "px"; ov.style.height = (box[3] * r.height) + "px";
+  }
+  // Drawing mode: zoom is reset and paused, a drag on the photo draws the box, the release saves it with the flank.
+  function drawTool(item, left, zs, flankSel, status) {
+    const stage = left.querySelector(".stage"), img = left.querySelector("img");
+    const button = el("button", "secondary", t.draw); button.type = "button"; button.title = t.drawhelp;
+    if (!img) { button.disabled = true; return button; }
+    let start = null, box = null;
+    const rel = e => { const r = img.getBoundingClientRect(); return [Math.min(1, Math.max(0, (e.clientX - r.left) / r.width)), Math.min(1, Math.max(0, (e.clientY - r.top) / r.height))]; };
+    const current = (a, b) => [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.abs(a[0] - b[0]), Math.abs(a[1] - b[1])];
+    function down(e) { start = rel(e); e.preventDefault(); e.stopPropagation(); stage.setPointerCapture && stage.setPointerCapture(e.pointerId); }
+    function move(e) { if (!start) return; box = current(start, rel(e)); showBox(stage, img, box); e.preventDefault(); e.stopPropagation(); }
+    function up(e) {
+      if (!start) return;
+      box = current(start, rel(e)); start = null; e.preventDefault(); e.stopPropagation();
+      stop();
+      if (box[2] < 0.01 || box[3] < 0.01) { showBox(stage, img, null); return; }
+      saveBox(item, { bboxX: box[0], bboxY: box[1], bboxWidth: box[2], bboxHeight: box[3], side: flankSel.value }, status);
+    }
+    function stop() {
+      stage.classList.remove("drawing"); button.classList.remove("active");
+      stage.removeEventListener("pointerdown", down, true); stage.removeEventListener("pointermove", move, true); stage.removeEventListener("pointerup", up, true);
+      zs.forEach(z => z.setOptions({ disablePan: false, disableZoom: false }));
+    }
+    button.onclick = () => {
+      if (stage.classList.contains("drawing")) { stop(); return; }
+      zs.forEach(z => { z.reset({ animate: false }); z.setOptions({ disablePan: true, disableZoom: true }); });
+      stage.classList.add("drawing"); button.classList.add("active"); status.textContent = t.drawhelp; status.className = "status";
+      stage.addEventListener("pointerdown", down, true); stage.addEventListener("pointermove", move, true); stage.addEventListener("pointerup", up, true);
+    };
+    // A box already stored (drawn before, or from a detector) is shown once the photo has its size.
+    if (item.bboxX != null) { const show = () => showBox(stage, img, [item.bboxX, item.bboxY, item.bboxWidth, item.bboxHeight]); if (img.complete) show(); else img.addEventListener("load", show, { once: true }); }
+    return button;
   }
   function zoomPair(row, panels, sync) {
     const zs = [];
@@ -106,6 +153,15 @@
       list.appendChild(row);
       const zs = zoomPair(row, [left, right], sync);
       reset.onclick = () => zs.forEach(z => z.reset({ animate: false }));
+      if (item.canDecide) {
+        // The flank as the reviewer sees it, saved on change; the box tool sends it along with the box.
+        const flankSel = el("select", "flank-choice"); flankSel.setAttribute("aria-label", t.flank);
+        for (const side of ["left", "right", "unknown"]) { const o = el("option", null, side === "unknown" ? t.unknownflank : t[side]); o.value = side; if (side === item.side) o.selected = true; flankSel.appendChild(o); }
+        flankSel.onchange = () => saveBox(item, { side: flankSel.value }, status);
+        const fl = el("label", null, t.flank + " "); fl.appendChild(flankSel);
+        tools.appendChild(fl);
+        tools.appendChild(drawTool(item, left, zs, flankSel, status));
+      }
     }
     list.dataset.loaded = String(q.items.length);
   });
