@@ -116,11 +116,17 @@ def main() -> None:
             report.append(line(f"{name}: comparable encounters only ({comp['comparable']} of {comp['encounters']}; "
                                f"top-1 ceiling {comp['top1_ceiling']:.3f}; {comp['found_beyond_coat']} of the other {comp['beyond_coat']} found first)",
                                comp["by_encounter"]))
+        prior = r["size_prior"]
+        report.append(f"| {name}: no photo looked at, cats ranked by their photos in the catalogue | {prior['queries']} | "
+                      f"{prior['top1']:.3f} | {prior['top5']:.3f} | | | | | |")
+        if "comparable" in prior:
+            report.append(f"| {name}: the same, comparable encounters only | {prior['comparable']['queries']} | "
+                          f"{prior['comparable']['top1']:.3f} | {prior['comparable']['top5']:.3f} | | | | | |")
         r["curve"].to_csv(a.out / f"curve-{name}.csv", index=False)
         r["errors"].to_csv(a.out / f"errors-{name}.csv", index=False)
         r["per_individual"].to_csv(a.out / f"individuals-{name}.csv", index=False)
         r["encounter_table"].to_csv(a.out / f"encounters-{name}.csv", index=False)
-        print("\n".join(report[-5:]), f"\n{name}: {sec:.0f} s, {len(r['refused'])} refused", flush=True)
+        print("\n".join(report[-7:]), f"\n{name}: {sec:.0f} s, {len(r['refused'])} refused", flush=True)
         print(r["per_individual"].to_string(index=False), flush=True)
         reasons = r["errors"]["reasons"].str.split("; ").explode().value_counts() if len(r["errors"]) else pd.Series(dtype=int)
         print(reasons.to_string(), flush=True)

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from bigcats.cli.identify import app
 from bigcats.identify.errors import IdentifyError
-from bigcats.identify.evaluate import comparable_summary, error_sources
+from bigcats.identify.evaluate import comparable_summary, error_sources, size_prior
 from bigcats.identify.views import comparable, mark_comparable, read_views, share_region
 
 AUDIT = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "snow-leopard-audit.csv"
@@ -108,3 +108,16 @@ def test_evaluate_command_takes_an_audit(tmp_path, easy_leopards):
     path.write_text("individual,encounter,regions\nL001,x,paws\n")
     res = runner.invoke(app, ["evaluate", str(folder), "--bootstrap", "0", "--views", str(path)])
     assert res.exit_code == 1 and "row 2, field regions" in res.output
+
+
+def test_size_prior_ranks_cats_by_their_photos_outside_the_query():
+    images = pd.DataFrame({"encounter": ["a1", "a1", "a1", "a2", "b1", "b2", "c1", "c2"],
+                           "individual": ["A", "A", "A", "A", "B", "B", "C", "C"], "scientificName": "x"})
+    q = pd.DataFrame({"encounter": ["a2", "b1", "c1"], "individual": ["A", "B", "C"], "has_reference": True,
+                      "comparable": [True, True, False]})
+    p = size_prior(q, images)
+    # a2: A keeps 3 photos (first); b1: A 4, then B and C with 1 and 2 -> C, B: B third; c1: A 4, B 2, C 1: third.
+    assert p["top1"] == pytest.approx(1 / 3) and p["top5"] == 1.0
+    assert p["comparable"] == {"queries": 2, "top1": 0.5, "top5": 1.0}
+    with pytest.raises(IdentifyError):
+        size_prior(q.assign(has_reference=False), images)

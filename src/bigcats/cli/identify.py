@@ -140,6 +140,10 @@ def _evaluation_tables(result: dict) -> object:
     for name, m in rows:
         t.add_row(name, str(m["queries"]), pct(m, "top1"), pct(m, "top5"), f"{m['mAP']:.2f}", pct(m, "false_new_rate"),
                   pct(m, "wrong_match_rate"), pct(m, "open_set_wrong_match_rate"), f"{m['threshold']:.2f}")
+    prior = result.get("size_prior")
+    if prior:  # the base rate a matcher must beat on an imbalanced catalogue
+        t.add_row("no photo looked at: cats ranked by their photos", str(prior["queries"]), f"{prior['top1']:.1%}", f"{prior['top5']:.1%}",
+                  "", "", "", "", "")
     ind = Table(title="Per individual, by encounter (at the operating point)")
     per = result["per_individual"]
     for col in per.columns:

@@ -311,6 +311,7 @@ def evaluate_folder(
         result["per_level"] = {str(k): metrics(g, params.threshold) for k, g in qp.groupby(qp["query"].map(lv))}
     if "comparable" in qe.columns:
         result["comparable"] = comparable_summary(qe, thr_used, n_boot)
+    result["size_prior"] = size_prior(qe, usable)
     result["curve"] = c
     result["per_individual"] = per_individual(qe, thr_used)
     result["errors"] = error_sources(qe, usable)
@@ -333,6 +334,33 @@ def comparable_summary(qe: pd.DataFrame, threshold: float, n_boot: int = 0) -> d
                  "found_beyond_coat": int((closed.loc[~ok, "rank"] <= 1).sum())}
     if ok.any():
         out["by_encounter"] = _summary(closed[ok], threshold, n_boot)
+    return out
+
+
+def size_prior(qe: pd.DataFrame, images: pd.DataFrame) -> dict:
+    """Top-1 and top-5 of a "matcher" that looks at no photo: individuals ranked by their photos in the catalogue.
+
+    On an imbalanced set (one cat with half the photos) this base rate is what a matcher must beat; it is computed
+    on the same queries (each leaving its own encounter out), and on the comparable ones when `qe` has that column.
+    """
+    closed = qe[qe["has_reference"].astype(bool)]
+    if closed.empty:
+        raise IdentifyError("no query has a reference of its individual outside its own encounter")
+    species = images["scientificName"].astype(str) if "scientificName" in images.columns else pd.Series("", index=images.index)
+    ranks = []
+    for rec in closed.to_dict(orient="records"):
+        mine = images["encounter"].astype(str) == str(rec["encounter"])
+        sp = species[mine & (images["individual"].astype(str) == str(rec["individual"]))]
+        rest = images[~mine & species.isin(set(sp))]
+        counts = rest["individual"].astype(str).value_counts()
+        order = sorted(counts.index, key=lambda k: (-counts[k], k))  # ties by name: no luck either way
+        ranks.append(order.index(str(rec["individual"])) + 1 if str(rec["individual"]) in counts.index else np.inf)
+    r = np.array(ranks, float)
+    out = {"queries": int(len(r)), "top1": float(np.mean(r <= 1)), "top5": float(np.mean(r <= 5))}
+    if "comparable" in closed.columns:
+        ok = closed["comparable"].astype(bool).to_numpy()
+        if ok.any():
+            out["comparable"] = {"queries": int(ok.sum()), "top1": float(np.mean(r[ok] <= 1)), "top5": float(np.mean(r[ok] <= 5))}
     return out
 
 
