@@ -91,16 +91,19 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("/work/reid-data/bench"))
     ap.add_argument("--configs", default="boxes", help="comma-separated: plain (no boxes), boxes")
     ap.add_argument("--cache-dir", type=Path, default=None, help="feature cache (default OUT/features): a re-run only re-matches")
+    ap.add_argument("--leave-out", default="encounter,station", help="comma-separated: what each query leaves out (encounter; station: no shared scenery)")
     ap.add_argument("--views", type=Path, default=AUDIT, help="audit of the body regions each encounter shows (identify.views)")
     a = ap.parse_args()
     plain, boxed = prepare(a.git_dir, a.out)
     head = ("| set | queries | top-1 | top-5 | mAP | false new | wrong match | open-set known | threshold |\n"
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     report = [f"# Snow-leopard development set ({time.strftime('%Y-%m-%d')})", "", head]
-    for name in a.configs.split(","):
-        folder = {"plain": plain, "boxes": boxed}[name]
+    runs = [(c, lo) for c in a.configs.split(",") for lo in a.leave_out.split(",")]
+    for config, leave_out in runs:
+        name = config if leave_out == "encounter" else f"{config}, other stations only"
+        folder = {"plain": plain, "boxes": boxed}[config]
         t0 = time.perf_counter()
-        r = evaluate_folder(folder, cache_dir=a.cache_dir or a.out / "features", views=a.views)
+        r = evaluate_folder(folder, cache_dir=a.cache_dir or a.out / "features", views=a.views, leave_out=leave_out)
         sec = time.perf_counter() - t0
         report.append(line(f"{name}: by photo (threshold 0.8)", r))
         report.append(line(f"{name}: by encounter (threshold 0.8)", r["by_encounter"]))
@@ -122,10 +125,11 @@ def main() -> None:
         if "comparable" in prior:
             report.append(f"| {name}: the same, comparable encounters only | {prior['comparable']['queries']} | "
                           f"{prior['comparable']['top1']:.3f} | {prior['comparable']['top5']:.3f} | | | | | |")
-        r["curve"].to_csv(a.out / f"curve-{name}.csv", index=False)
-        r["errors"].to_csv(a.out / f"errors-{name}.csv", index=False)
-        r["per_individual"].to_csv(a.out / f"individuals-{name}.csv", index=False)
-        r["encounter_table"].to_csv(a.out / f"encounters-{name}.csv", index=False)
+        tag = config if leave_out == "encounter" else f"{config}-xstation"
+        r["curve"].to_csv(a.out / f"curve-{tag}.csv", index=False)
+        r["errors"].to_csv(a.out / f"errors-{tag}.csv", index=False)
+        r["per_individual"].to_csv(a.out / f"individuals-{tag}.csv", index=False)
+        r["encounter_table"].to_csv(a.out / f"encounters-{tag}.csv", index=False)
         print("\n".join(report[-7:]), f"\n{name}: {sec:.0f} s, {len(r['refused'])} refused", flush=True)
         print(r["per_individual"].to_string(index=False), flush=True)
         reasons = r["errors"]["reasons"].str.split("; ").explode().value_counts() if len(r["errors"]) else pd.Series(dtype=int)

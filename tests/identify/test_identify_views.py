@@ -121,3 +121,39 @@ def test_size_prior_ranks_cats_by_their_photos_outside_the_query():
     assert p["comparable"] == {"queries": 2, "top1": 0.5, "top5": 1.0}
     with pytest.raises(IdentifyError):
         size_prior(q.assign(has_reference=False), images)
+
+
+def test_encounters_at_the_same_station_do_not_count_when_stations_are_left_out():
+    v = read_views(AUDIT)
+    held = {e: e.split("_")[0] for e in v["encounter"]}
+    flags = comparable(v, held)
+    # Cat2's two encounters share the face, but both are at Station06: nothing left to compare with.
+    assert comparable(v)[("Cat2", "Station06_2012-7-10")] and not flags[("Cat2", "Station06_2012-7-10")]
+    assert flags[("Cat5", "Station26_2012-8-7")]  # the right flank at Station24 still counts
+
+
+def test_leaving_the_station_out_judges_queries_against_other_stations_only(tmp_path, easy_leopards):
+    from bigcats.identify.evaluate import evaluate_folder
+
+    folder, labels = easy_leopards
+    with pytest.raises(IdentifyError, match="needs a station column"):
+        evaluate_folder(folder, n_boot=0, leave_out="station")
+    with pytest.raises(IdentifyError, match="expected encounter or station"):
+        evaluate_folder(folder, n_boot=0, leave_out="camera")
+    # The same photos, each individual's encounters all at one station except L001's: only L001 can be looked up.
+    (tmp_path / "s").mkdir()
+    lab = labels.copy()
+    first = lab.groupby("individual")["encounter"].transform("first")
+    lab["station"] = np.where((lab["individual"] == sorted(lab["individual"].unique())[0]) & (lab["encounter"] != first), "S-other", "S-" + lab["individual"])
+    lab.to_csv(tmp_path / "s" / "labels.csv", index=False)
+    for name in lab["image"]:
+        (tmp_path / "s" / name).parent.mkdir(parents=True, exist_ok=True)
+        if not (tmp_path / "s" / name).exists():
+            (tmp_path / "s" / name).symlink_to(folder / name)
+    by_enc = evaluate_folder(tmp_path / "s", n_boot=0)
+    by_station = evaluate_folder(tmp_path / "s", n_boot=0, leave_out="station")
+    assert by_station["settings"]["leave_out"] == "station"
+    l001 = lab[lab["individual"] == sorted(lab["individual"].unique())[0]]
+    assert by_station["by_encounter"]["queries"] == l001["encounter"].nunique() < by_enc["by_encounter"]["queries"]
+    assert set(by_station["encounter_table"].query("has_reference")["individual"]) == {l001["individual"].iloc[0]}
+    assert by_station["size_prior"]["queries"] == by_station["by_encounter"]["queries"]

@@ -171,6 +171,7 @@ def evaluate(
     curve_out: Annotated[Path | None, typer.Option(help="write the false-new/wrong-match curve by encounter as CSV")] = None,
     errors_out: Annotated[Path | None, typer.Option(help="write every encounter whose cat is not first, with the likely reason, as CSV")] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="keep each photo's features here (keyed by its bytes, box and settings): a re-run only re-matches")] = None,
+    leave_out: Annotated[str, typer.Option(help="what each query leaves out of the catalogue: encounter, or station (no shared scenery can help)")] = "encounter",
     views: Annotated[Path | None, typer.Option(help="an audit CSV (individual,encounter,regions) of the body regions each encounter shows: adds the figures on comparable encounters and the ceiling")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -181,7 +182,7 @@ def evaluate(
     try:
         result = evaluate_folder(folder, threshold, pool=pool, max_wrong_match=max_wrong_match, n_boot=bootstrap,
                                  static_background=static_background, burst_background=burst_background, cache_dir=cache_dir,
-                                 views=views)
+                                 views=views, leave_out=leave_out)
     except IdentifyError as err:
         fail(str(err))
     if curve_out is not None:

@@ -31,11 +31,23 @@ POOLING = ("max", "sum", "mean")
 _SHARED: dict = {}  # the catalogue and features a forked worker inherits (nothing is pickled)
 
 
+LEAVE_OUT = ("encounter", "station")
+
+
+def _left_out(images: pd.DataFrame, leave_out: str) -> np.ndarray:
+    """The label each query leaves out of the catalogue with itself: its encounter, or its whole station."""
+    if leave_out not in LEAVE_OUT:
+        raise IdentifyError(f"leave out {leave_out!r}: expected encounter or station")
+    if leave_out == "station" and "station" not in images.columns:
+        raise IdentifyError("leaving each query's station out needs a station column in the labels")
+    return images[leave_out].astype(str).to_numpy()
+
+
 def _score_rows(rows: list[int]) -> pd.DataFrame:
     cat, feats, params = _SHARED["cat"], _SHARED["feats"], _SHARED["params"]
     images = cat.images
     names, code = np.unique(images["individual"].astype(str).to_numpy(), return_inverse=True)
-    enc = images["encounter"].astype(str).to_numpy()
+    enc = _left_out(images, _SHARED.get("leave_out", "encounter"))
     species = images["scientificName"].astype(str).to_numpy()
     sides = images["side"].astype(str).to_numpy()
     # Enough spare neighbours that leaving out a whole individual (one cat may hold half the set) does not
@@ -52,15 +64,20 @@ def _score_rows(rows: list[int]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["photo", "open", "code", "score", "lnbnn"])
 
 
-def score_table(cat, feats: list[ImageFeatures], params: MatchParams = MatchParams(), workers: int = 1) -> pd.DataFrame:
+def score_table(cat, feats: list[ImageFeatures], params: MatchParams = MatchParams(), workers: int = 1,
+                leave_out: str = "encounter") -> pd.DataFrame:
     """Every photo's candidate scores, closed set (own encounter left out) and open set (own individual left out too).
+
+    `leave_out="station"` leaves every photo of the query's station out instead of its encounter: no shared rock,
+    trunk or camera can help, so what is found is found by the coat (cross-camera re-identification).
 
     Columns: photo (row of cat.images), open (bool), code (individual), score (verified), lnbnn. With `workers` > 1
     the photos are shared out to forked processes (each one core), which inherit the catalogue.
     """
     import multiprocessing as mp
 
-    _SHARED.update(cat=cat, feats=feats, params=params)
+    _left_out(cat.images, leave_out)  # refuse a bad choice before any work
+    _SHARED.update(cat=cat, feats=feats, params=params, leave_out=leave_out)
     try:
         rows = list(range(len(cat.images)))
         if workers <= 1 or len(rows) < 20 or "fork" not in mp.get_all_start_methods():
@@ -74,17 +91,17 @@ def score_table(cat, feats: list[ImageFeatures], params: MatchParams = MatchPara
         _SHARED.clear()
 
 
-def _has_reference(images: pd.DataFrame, rows: np.ndarray, code: np.ndarray) -> bool:
-    """Does the individual of these photos have a comparable photo outside their encounter?"""
+def _has_reference(images: pd.DataFrame, rows: np.ndarray, code: np.ndarray, leave_out: str = "encounter") -> bool:
+    """Does the individual of these photos have a comparable photo outside their encounter (or station)?"""
     i = rows[0]
-    enc = images["encounter"].astype(str).to_numpy()
+    enc = _left_out(images, leave_out)
     species = images["scientificName"].astype(str).to_numpy()
     sides = images["side"].astype(str).to_numpy()
     ok_side = np.isin(sides, sorted({s for r in rows for s in compatible_sides(sides[r])}))
     return bool(((code == code[i]) & (enc != enc[i]) & (species == species[i]) & ok_side).any())
 
 
-def queries(cat, scores: pd.DataFrame, by: str = "encounter", pool: str = "max") -> pd.DataFrame:
+def queries(cat, scores: pd.DataFrame, by: str = "encounter", pool: str = "max", leave_out: str = "encounter") -> pd.DataFrame:
     """One row per query (a photo, or an encounter's photos pooled): rank of the truth, best scores, best guesses."""
     if by not in ("photo", "encounter"):
         raise IdentifyError(f"evaluate by {by!r}: expected photo or encounter")
@@ -121,7 +138,7 @@ def queries(cat, scores: pd.DataFrame, by: str = "encounter", pool: str = "max")
             "photos": int(len(members)),
             "individual": names[code[i]],
             "partition": f"{images['scientificName'].iloc[i]}|{images['side'].iloc[i]}",
-            "has_reference": _has_reference(images, members, code),
+            "has_reference": _has_reference(images, members, code, leave_out),
             "rank": rank,
             "best_score": best,
             "best_individual": best_ind,
@@ -256,6 +273,7 @@ def evaluate_folder(
     workers: int | None = None,
     cache_dir: str | Path | None = None,
     views: str | Path | pd.DataFrame | None = None,
+    leave_out: str = "encounter",
 ) -> dict:
     """Evaluate identification on a labelled folder, by photo and by encounter, with the trade-off curve.
 
@@ -266,6 +284,7 @@ def evaluate_folder(
     the rates with each individual's encounters judged at a threshold chosen on the other individuals only.
     `views` (an audit table or its path, see `identify.views`) adds `comparable`: the figures on the encounters
     that share a body region with another encounter of their cat, and how many lie beyond any coat matcher.
+    `leave_out="station"` judges every query against the other stations' photos only (see `score_table`).
     """
     params = params if threshold is None else replace(params, threshold=threshold)
     labels = read_labels(folder)
@@ -282,18 +301,19 @@ def evaluate_folder(
     if len(usable) < 2:
         raise IdentifyError(f"{folder}: fewer than two usable photos ({len(refused)} refused)")
     cat = build_catalogue(usable, feats, nprobe=params_nprobe(len(usable)), work_size=work_size)
-    scores = score_table(cat, feats, params, workers=workers)
-    qp = queries(cat, scores, "photo")
-    qe = queries(cat, scores, "encounter", pool)
+    scores = score_table(cat, feats, params, workers=workers, leave_out=leave_out)
+    qp = queries(cat, scores, "photo", leave_out=leave_out)
+    qe = queries(cat, scores, "encounter", pool, leave_out=leave_out)
     if audit is not None:
-        qe = mark_comparable(qe, audit, str(views) if not isinstance(views, pd.DataFrame) else "the audit")
+        held = None if leave_out == "encounter" else dict(zip(usable["encounter"].astype(str), _left_out(usable, leave_out), strict=True))
+        qe = mark_comparable(qe, audit, str(views) if not isinstance(views, pd.DataFrame) else "the audit", held)
     c = curve(qe)
     try:
         op = operating_point(c, max_wrong_match)
     except IdentifyError:
         op = None
     result = {"folder": str(folder), "photos": int(len(labels)), "refused": refused.to_dict(orient="records"),
-              "settings": {**asdict(params), "work_size": work_size, "pool": pool, "static_background": static_background,
+              "settings": {**asdict(params), "work_size": work_size, "pool": pool, "leave_out": leave_out, "static_background": static_background,
                            "burst_background": burst_background, "upscale": upscale},
               **_summary(qp, params.threshold, n_boot)}
     result["per_partition"] = {k: metrics(g, params.threshold) for k, g in qp.groupby("partition") if g["has_reference"].any()}
@@ -311,7 +331,7 @@ def evaluate_folder(
         result["per_level"] = {str(k): metrics(g, params.threshold) for k, g in qp.groupby(qp["query"].map(lv))}
     if "comparable" in qe.columns:
         result["comparable"] = comparable_summary(qe, thr_used, n_boot)
-    result["size_prior"] = size_prior(qe, usable)
+    result["size_prior"] = size_prior(qe, usable, leave_out)
     result["curve"] = c
     result["per_individual"] = per_individual(qe, thr_used)
     result["errors"] = error_sources(qe, usable)
@@ -337,20 +357,24 @@ def comparable_summary(qe: pd.DataFrame, threshold: float, n_boot: int = 0) -> d
     return out
 
 
-def size_prior(qe: pd.DataFrame, images: pd.DataFrame) -> dict:
+def size_prior(qe: pd.DataFrame, images: pd.DataFrame, leave_out: str = "encounter") -> dict:
     """Top-1 and top-5 of a "matcher" that looks at no photo: individuals ranked by their photos in the catalogue.
 
     On an imbalanced set (one cat with half the photos) this base rate is what a matcher must beat; it is computed
-    on the same queries (each leaving its own encounter out), and on the comparable ones when `qe` has that column.
+    on the same queries (each leaving its own encounter, or station, out), and on the comparable ones when `qe` has
+    that column.
     """
+    held = _left_out(images, leave_out)
+    enc = images["encounter"].astype(str).to_numpy()
     closed = qe[qe["has_reference"].astype(bool)]
     if closed.empty:
         raise IdentifyError("no query has a reference of its individual outside its own encounter")
     species = images["scientificName"].astype(str) if "scientificName" in images.columns else pd.Series("", index=images.index)
     ranks = []
     for rec in closed.to_dict(orient="records"):
-        mine = images["encounter"].astype(str) == str(rec["encounter"])
-        sp = species[mine & (images["individual"].astype(str) == str(rec["individual"]))]
+        own = (enc == str(rec["encounter"])) & (images["individual"].astype(str) == str(rec["individual"])).to_numpy()
+        mine = pd.Series(held == held[own][0], index=images.index)
+        sp = species[own]
         rest = images[~mine & species.isin(set(sp))]
         counts = rest["individual"].astype(str).value_counts()
         order = sorted(counts.index, key=lambda k: (-counts[k], k))  # ties by name: no luck either way

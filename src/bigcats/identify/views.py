@@ -69,19 +69,26 @@ def share_region(a: frozenset, b: frozenset) -> bool:
     return bool(("flank" in a and b & _FLANKS) or ("flank" in b and a & _FLANKS))
 
 
-def comparable(views: pd.DataFrame) -> pd.Series:
-    """For each (individual, encounter): does another encounter of the same individual share a region with it?"""
+def comparable(views: pd.DataFrame, held: dict[str, str] | None = None) -> pd.Series:
+    """For each (individual, encounter): does another encounter of the same individual share a region with it?
+
+    `held` maps an encounter to what is left out with it (its station, when queries are judged against the other
+    stations only): encounters with the same value do not count.
+    """
     flags = {}
+    held = held or {}
     for ind, g in views.groupby("individual", sort=False):
         recs = list(zip(g["encounter"], g["regions"], strict=True))
         for enc, reg in recs:
-            flags[(ind, enc)] = any(share_region(reg, other) for e2, other in recs if e2 != enc)
+            mine = held.get(enc, enc)
+            flags[(ind, enc)] = any(share_region(reg, other) for e2, other in recs
+                                    if e2 != enc and held.get(e2, e2) != mine)
     return pd.Series(flags, name="comparable", dtype=bool)
 
 
-def mark_comparable(q: pd.DataFrame, views: pd.DataFrame, source: str = "the audit") -> pd.DataFrame:
+def mark_comparable(q: pd.DataFrame, views: pd.DataFrame, source: str = "the audit", held: dict[str, str] | None = None) -> pd.DataFrame:
     """Add a `comparable` column to a per-encounter query table; every query's encounter must be in the audit."""
-    flags = comparable(views)
+    flags = comparable(views, held)
     keys = list(zip(q["individual"].astype(str), q["encounter"].astype(str), strict=True))
     absent = [k for k in keys if k not in flags.index]
     if absent:
