@@ -83,6 +83,15 @@ def _page(browser, errors):
     return page
 
 
+def _sign_in(page, url: str, username: str) -> None:
+    """Sign in through the form, as a person does."""
+    page.goto(f"{url}/login")
+    page.fill("#username-input", username)
+    page.fill("#password-input", PASSWORD)
+    page.click("#signin-button")
+    page.wait_for_url(f"{url}/")
+
+
 def test_scientist_and_public_walk(live, browser, shared_data, tmp_path, tmp_path_factory):
     url, info, media, photos = live
     shots = tmp_path_factory.getbasetemp() / "web-walk"
@@ -91,11 +100,7 @@ def test_scientist_and_public_walk(live, browser, shared_data, tmp_path, tmp_pat
     page = _page(browser, errors)
 
     # 1. A's administrator signs in and accepts B's offer of its data.
-    page.goto(f"{url}/login")
-    page.fill("#username-input", "admin_a")
-    page.fill("#password-input", PASSWORD)
-    page.click("#signin-button")
-    page.wait_for_url(f"{url}/")
+    _sign_in(page, url, "admin_a")
     page.goto(f"{url}/sharing")
     assert "Land of the Leopard" in page.inner_text("#proposals")
     page.screenshot(path=str(shots / "01-sharing-proposal.png"), full_page=True)
@@ -247,11 +252,7 @@ def test_editor_draws_the_animals_box_and_sets_the_flank(walk_world, serve_app, 
     errors: list[str] = []
     with serve_app(create_app(db_url, media_root=media, thumb_dir=tmp_path / "thumbs")) as url:
         page = _page(browser, errors)
-        page.goto(f"{url}/login")
-        page.fill("#username-input", "editor_a")
-        page.fill("#password-input", PASSWORD)
-        page.click("#signin-button")
-        page.wait_for_url(f"{url}/")
+        _sign_in(page, url, "editor_a")
         page.goto(f"{url}/review")
         page.wait_for_selector(f'.review-item[data-proposal="{pid}"]')
         item = page.locator(f'.review-item[data-proposal="{pid}"]')

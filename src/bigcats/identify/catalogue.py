@@ -249,6 +249,14 @@ def _proposal(conn: Connection, proposal_id: int) -> dict:
     return dict(row)
 
 
+def _pending(conn: Connection, proposal_id: int, before: str) -> tuple[dict, _Changes, list[int]]:
+    """A pending proposal (refused if already decided: `before` says what must come first), a change log, its siblings."""
+    p = _proposal(conn, proposal_id)
+    if p["status"] != "pending":
+        raise IdentifyError(f"proposal {proposal_id} is already {p['status']}: {before}")
+    return p, _Changes(conn), _siblings(conn, p)
+
+
 def _siblings(conn: Connection, p: dict) -> list[int]:
     """Ids of every proposal for the same photo (the ranked candidates of one query)."""
     t = IdentificationProposal
@@ -286,11 +294,7 @@ def decide(engine: Engine, proposal_id: int, decision: str, who: str, when: date
         raise IdentifyError(f"unknown review decision {decision!r}: expected confirm, reject or new")
     at = _utc(when)
     with engine.begin() as conn:
-        p = _proposal(conn, proposal_id)
-        if p["status"] != "pending":
-            raise IdentifyError(f"proposal {proposal_id} is already {p['status']}: undo that decision first")
-        ch = _Changes(conn)
-        siblings = _siblings(conn, p)
+        p, ch, siblings = _pending(conn, proposal_id, "undo that decision first")
         ind_id = p["individual_id"]
         if decision == "confirm":
             if ind_id is None:
@@ -353,11 +357,7 @@ def set_box(engine: Engine, proposal_id: int, who: str, box: tuple[float, float,
     if side is not None and str(side).lower() not in SIDES:
         raise IdentifyError(f"flank {side!r} is not left, right or unknown")
     with engine.begin() as conn:
-        p = _proposal(conn, proposal_id)
-        if p["status"] != "pending":
-            raise IdentifyError(f"proposal {proposal_id} is already {p['status']}: a box or flank is set before deciding")
-        ch = _Changes(conn)
-        siblings = _siblings(conn, p)
+        p, ch, siblings = _pending(conn, proposal_id, "a box or flank is set before deciding")
         if bx is not None:
             if p["observation_id"] is not None:
                 obs_ids = [p["observation_id"]]
