@@ -52,6 +52,12 @@ def _exact(world_info, code) -> tuple:
     return next((lat, lon) for _, c, lat, lon in world_info["sensitive_stations"] if c == code)
 
 
+
+def _log_lines(engine, username: str) -> int:
+    """Lines of the access log (who saw exact locations) for one user."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(AccessLog).where(AccessLog.username == username)).scalar_one()
+
 def test_change_marks_follow_every_writer(world):
     db_url, info = world
     engine = open_store(db_url)
@@ -158,9 +164,7 @@ def test_every_cached_exact_read_is_logged(world, lean_hits):
     engine = open_store(db_url)
 
     def lines() -> int:
-        with engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(AccessLog)
-                                .where(AccessLog.username == "viewer_a")).scalar_one()
+        return _log_lines(engine, "viewer_a")
 
     n0 = lines()
     for _ in range(3):
@@ -250,9 +254,7 @@ def test_revalidation_and_compression_keep_the_rules(world, lean_hits):
     engine = open_store(db_url)
 
     def lines() -> int:
-        with engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(AccessLog)
-                                .where(AccessLog.username == "viewer_b")).scalar_one()
+        return _log_lines(engine, "viewer_b")
 
     n0 = lines()
     again = client.get(path, headers={"If-None-Match": etag})

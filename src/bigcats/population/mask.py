@@ -46,6 +46,21 @@ class Mask:
         return Mask(self.xy[keep], self.spacing, cov)
 
 
+def buffer_grid(xy: np.ndarray, buffer: float, nx: int = 64, spacing: float | None = None) -> tuple[np.ndarray, float]:
+    """secr's make.mask grid: cell centres over the points' bounding box widened by `buffer`, and the spacing
+    (the box's width / `nx` unless given). Shared by point detectors and polygon/transect detectors."""
+    if not buffer > 0:
+        raise PopulationError(f"mask: buffer must be positive, got {buffer}")
+    xl = np.array([xy[:, 0].min() - buffer, xy[:, 0].max() + buffer])
+    yl = np.array([xy[:, 1].min() - buffer, xy[:, 1].max() + buffer])
+    if spacing is None:
+        spacing = (xl[1] - xl[0]) / nx
+    # R's seq(from, to, by) includes `to` when it is hit to within rounding.
+    gx = xl[0] + spacing / 2 + spacing * np.arange(int(np.floor((xl[1] - xl[0] - spacing / 2) / spacing + 1e-10)) + 1)
+    gy = yl[0] + spacing / 2 + spacing * np.arange(int(np.floor((yl[1] - yl[0] - spacing / 2) / spacing + 1e-10)) + 1)
+    return np.column_stack([np.tile(gx, gy.size), np.repeat(gy, gx.size)]), float(spacing)
+
+
 def make_mask(
     traps_xy: np.ndarray, buffer: float = 100.0, nx: int = 64, spacing: float | None = None,
     habitat: shapely.Geometry | None = None, nonhabitat: shapely.Geometry | None = None, kind: str = "trapbuffer",
@@ -60,16 +75,7 @@ def make_mask(
     xy = np.asarray(traps_xy, float)
     if xy.ndim != 2 or xy.shape[1] != 2 or not len(xy) or not np.isfinite(xy).all():
         raise PopulationError("mask: detectors need finite x, y coordinates (an n x 2 array in metres)")
-    if not buffer > 0:
-        raise PopulationError(f"mask: buffer must be positive, got {buffer}")
-    xl = np.array([xy[:, 0].min() - buffer, xy[:, 0].max() + buffer])
-    yl = np.array([xy[:, 1].min() - buffer, xy[:, 1].max() + buffer])
-    if spacing is None:
-        spacing = (xl[1] - xl[0]) / nx
-    # R's seq(from, to, by) includes `to` when it is hit to within rounding.
-    gx = xl[0] + spacing / 2 + spacing * np.arange(int(np.floor((xl[1] - xl[0] - spacing / 2) / spacing + 1e-10)) + 1)
-    gy = yl[0] + spacing / 2 + spacing * np.arange(int(np.floor((yl[1] - yl[0] - spacing / 2) / spacing + 1e-10)) + 1)
-    grid = np.column_stack([np.tile(gx, gy.size), np.repeat(gy, gx.size)])
+    grid, spacing = buffer_grid(xy, buffer, nx, spacing)
     dist, _ = cKDTree(xy).query(grid)
     pts = grid[dist <= buffer] if kind == "trapbuffer" else grid
     if habitat is not None:

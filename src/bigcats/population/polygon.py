@@ -35,7 +35,8 @@ from scipy import sparse, special
 
 from bigcats.population.capthist import CaptureHistory
 from bigcats.population.errors import PopulationError
-from bigcats.population.mask import Mask
+from bigcats.population.hazard import caught_terms
+from bigcats.population.mask import Mask, buffer_grid
 
 POLYGON_DETECTORS = ("polygon", "polygonX", "transect", "transectX")
 AREA_DETECTORS = ("polygon", "polygonX")
@@ -377,9 +378,7 @@ def logp_pdot(poly: PolygonData, lam0: float, sigma: float, rows: np.ndarray, de
         tot = big_h.sum(1)
         e = np.exp(-tot)
         pdot = -np.expm1(-tot)
-        small = big_h < 1e-8
-        hs = np.where(small, 1.0, big_h)
-        term = np.where(small, -0.5 * big_h, np.log(-np.expm1(-hs)) - np.log(hs))
+        term, small, hs = caught_terms(big_h)
         c = poly.caught[rows]
         logp = c @ term.T - (1.0 - c) @ big_h.T + loc
         if not deriv:
@@ -417,16 +416,7 @@ def make_polygon_mask(geometry: list[np.ndarray], detector: str, buffer: float =
                       spacing: float | None = None) -> Mask:
     """secr's make.mask(type = "trapbuffer") for polygon/transect detectors: grid cell centres over the vertices'
     bounding box widened by the buffer, kept within `buffer` m of a detector (inside a polygon is distance 0)."""
-    if not buffer > 0:
-        raise PopulationError(f"mask: buffer must be positive, got {buffer}")
-    xy = np.vstack(geometry)
-    xl = np.array([xy[:, 0].min() - buffer, xy[:, 0].max() + buffer])
-    yl = np.array([xy[:, 1].min() - buffer, xy[:, 1].max() + buffer])
-    if spacing is None:
-        spacing = (xl[1] - xl[0]) / nx
-    gx = xl[0] + spacing / 2 + spacing * np.arange(int(np.floor((xl[1] - xl[0] - spacing / 2) / spacing + 1e-10)) + 1)
-    gy = yl[0] + spacing / 2 + spacing * np.arange(int(np.floor((yl[1] - yl[0] - spacing / 2) / spacing + 1e-10)) + 1)
-    grid = np.column_stack([np.tile(gx, gy.size), np.repeat(gy, gx.size)])
+    grid, spacing = buffer_grid(np.vstack(geometry), buffer, nx, spacing)
     area = detector in AREA_DETECTORS
     shapes = shapely.union_all([shapely.Polygon(g) if area else shapely.LineString(g) for g in geometry])
     keep = shapely.distance(shapes, shapely.points(grid)) <= buffer

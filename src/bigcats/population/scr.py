@@ -27,6 +27,7 @@ from scipy import optimize, sparse, special, stats
 from bigcats.population import polygon
 from bigcats.population.capthist import CaptureHistory
 from bigcats.population.errors import PopulationError, listed
+from bigcats.population.hazard import caught_terms
 from bigcats.population.mask import Mask, check_mask
 
 DETECTFNS = ("HN", "HHN", "EX")
@@ -224,9 +225,7 @@ def _logp_pdot(prep: _Prepared, p0: float, sigma: float, rows: np.ndarray, deriv
             htot = big_h.sum(0)
             e = np.exp(-htot)
             pdot = -np.expm1(-htot)
-            small = big_h < 1e-8
-            hs = np.where(small, 1.0, big_h)
-            term = np.where(small, -0.5 * big_h, np.log(-np.expm1(-hs)) - np.log(hs))
+            term, small, hs = caught_terms(big_h)
             c = prep.caught[rows]
             # caught: log(1 - exp(-H))/H per occasion, else -H, as c @ (term + H) - sum H
             logp = c @ (term + big_h)
