@@ -269,15 +269,19 @@ def _siblings(conn: Connection, p: dict) -> list[int]:
     return list(conn.execute(select(t.id).where(cond, t.side == p["side"], t.species_id == p["species_id"])).scalars())
 
 
+def _observations(conn: Connection, p: dict) -> list[int]:
+    """The observations a proposal's photo stands for: its own, or those of its species on its media."""
+    if p["observation_id"] is not None:
+        return [p["observation_id"]]
+    if p["media_id"] is not None:
+        return list(conn.execute(select(Observation.id).where(
+            Observation.media_id == p["media_id"], Observation.species_id == p["species_id"])).scalars())
+    return []
+
+
 def _assign(ch: _Changes, p: dict, ind_id: int, when: datetime) -> None:
     """Set the photo's observation to the individual and keep the photo as a reference of that flank."""
-    obs_ids = []
-    if p["observation_id"] is not None:
-        obs_ids = [p["observation_id"]]
-    elif p["media_id"] is not None:
-        obs_ids = list(ch.conn.execute(select(Observation.id).where(
-            Observation.media_id == p["media_id"], Observation.species_id == p["species_id"])).scalars())
-    ch.update("observation", obs_ids, individual_id=ind_id)
+    ch.update("observation", _observations(ch.conn, p), individual_id=ind_id)
     media_id = p["media_id"]
     if media_id is None and p["observation_id"] is not None:
         media_id = ch.conn.execute(select(Observation.media_id).where(Observation.id == p["observation_id"])).scalar()
@@ -359,13 +363,7 @@ def set_box(engine: Engine, proposal_id: int, who: str, box: tuple[float, float,
     with engine.begin() as conn:
         p, ch, siblings = _pending(conn, proposal_id, "a box or flank is set before deciding")
         if bx is not None:
-            if p["observation_id"] is not None:
-                obs_ids = [p["observation_id"]]
-            elif p["media_id"] is not None:
-                obs_ids = list(conn.execute(select(Observation.id).where(
-                    Observation.media_id == p["media_id"], Observation.species_id == p["species_id"])).scalars())
-            else:
-                obs_ids = []
+            obs_ids = _observations(conn, p)
             if not obs_ids:
                 raise IdentifyError(f"proposal {proposal_id}: its photo has no observation in the store to hold a box")
             ch.update("observation", obs_ids, bbox_x=bx[0], bbox_y=bx[1], bbox_width=bx[2], bbox_height=bx[3])

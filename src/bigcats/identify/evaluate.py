@@ -76,7 +76,7 @@ def score_table(cat, feats: list[ImageFeatures], params: MatchParams = MatchPara
     """
     import multiprocessing as mp
 
-    _left_out(cat.images, leave_out)  # refuse a bad choice before any work
+    _left_out(cat.images, leave_out)  # refuse a bad choice before forking workers
     _SHARED.update(cat=cat, feats=feats, params=params, leave_out=leave_out)
     try:
         rows = list(range(len(cat.images)))
@@ -288,6 +288,7 @@ def evaluate_folder(
     """
     params = params if threshold is None else replace(params, threshold=threshold)
     labels = read_labels(folder)
+    _left_out(labels, leave_out)  # a bad choice fails now, not after the extraction
     audit = None
     if views is not None:  # read before the photos: a bad audit fails in a second, not after the extraction
         from bigcats.identify.views import mark_comparable, read_views

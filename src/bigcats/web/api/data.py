@@ -267,6 +267,14 @@ def _visible_proposal(state, caller, proposal_id: int) -> dict:
     return row
 
 
+def _editable_proposal(state, caller, proposal_id: int, doing: str) -> dict:
+    """A proposal the caller may see (else 404) and change: editors of the photo's partner only (else 403)."""
+    row = _visible_proposal(state, caller, proposal_id)
+    if not caller.has_role(row["partner_id"], "editor"):
+        raise WebError(f"{doing} needs the editor role in the photo's partner", status=403)
+    return row
+
+
 @router.get("/review")
 def review_queue(conn: Conn, caller: CallerDep, state: StateDep, limit: int = 100) -> dict:
     """Proposed identifications awaiting review for the partners the caller belongs to, best score first."""
@@ -317,9 +325,7 @@ def review_decide(proposal_id: int, body: ReviewDecision, caller: UserDep, state
     from bigcats.identify.catalogue import decide
     from bigcats.identify.errors import IdentifyError
 
-    row = _visible_proposal(state, caller, proposal_id)
-    if not caller.has_role(row["partner_id"], "editor"):
-        raise WebError("deciding identifications needs the editor role in the photo's partner", status=403)
+    _editable_proposal(state, caller, proposal_id, "deciding identifications")
     try:
         return decide(state.engine, proposal_id, body.decision, who=caller.username or f"user {caller.user_id}",
                       code=body.code, partner_code=body.partner_code, note=body.note)
@@ -344,9 +350,7 @@ def review_box(proposal_id: int, body: ReviewBox, caller: UserDep, state: StateD
     from bigcats.identify.catalogue import set_box
     from bigcats.identify.errors import IdentifyError
 
-    row = _visible_proposal(state, caller, proposal_id)
-    if not caller.has_role(row["partner_id"], "editor"):
-        raise WebError("drawing a box needs the editor role in the photo's partner", status=403)
+    _editable_proposal(state, caller, proposal_id, "drawing a box")
     parts = (body.bboxX, body.bboxY, body.bboxWidth, body.bboxHeight)
     if any(v is not None for v in parts) and any(v is None for v in parts):
         raise WebError("box: give all four of bboxX, bboxY, bboxWidth, bboxHeight, or none")
